@@ -1,0 +1,96 @@
+using EdgeCache.Caching.Entries;
+using EdgeCache.Caching.Keys;
+using EdgeCache.Caching.Policy;
+using EdgeCache.Rules;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace EdgeCache.Caching;
+
+/// <summary>Turns an origin response and a storage decision into a <see cref="CacheEntry"/>.</summary>
+internal static class CacheEntryFactory
+{
+    private static readonly HashSet<string> NeverStored = new(StringComparer.OrdinalIgnoreCase)
+    {
+        HeaderNames.Connection, HeaderNames.KeepAlive, "Proxy-Connection", HeaderNames.TransferEncoding,
+        HeaderNames.TE, HeaderNames.Trailer, HeaderNames.Upgrade, HeaderNames.ProxyAuthenticate,
+        HeaderNames.ContentLength, HeaderNames.Age,
+    };
+
+    /// <summary>An entry to store: no hop-by-hop fields and never a cookie.</summary>
+    public static CacheEntry Create(string key, int statusCode, IHeaderDictionary headers, ReadOnlyMemory<byte> body,
+        StorageDecision decision, CacheRule rule, DateTimeOffset responseTime) => new()
+    {
+        Key = key,
+        StatusCode = statusCode,
+        Headers = CopyHeaders(headers, keepCookies: false),
+        Body = body,
+        ResponseTime = responseTime,
+        InitialAge = decision.InitialAge,
+        FreshnessLifetime = decision.FreshnessLifetime,
+        StaleWhileRevalidate = decision.StaleWhileRevalidate,
+        StaleIfError = decision.StaleIfError,
+        Flags = decision.Flags,
+        ETag = NullIfEmpty(headers.ETag),
+        LastModified = NullIfEmpty(headers.LastModified),
+        Tags = Tags(headers, rule),
+        VaryHeaders = CacheKeys.ParseVary(headers.Vary),
+    };
+
+    /// <summary>A response that is only passed on to the reader who fetched it, cookies included.</summary>
+    public static CacheEntry Transient(string key, int statusCode, IHeaderDictionary headers, ReadOnlyMemory<byte> body,
+        DateTimeOffset responseTime) => new()
+    {
+        Key = key,
+        StatusCode = statusCode,
+        Headers = CopyHeaders(headers, keepCookies: true),
+        Body = body,
+        ResponseTime = responseTime,
+    };
+
+    public static CacheEntry VaryMarker(string primaryKey, string[] varyHeaders, DateTimeOffset now) => new()
+    {
+        Key = primaryKey,
+        Kind = CacheEntryKind.VaryMarker,
+        VaryHeaders = varyHeaders,
+        ResponseTime = now,
+    };
+
+    /// <summary>Rule tags plus the origin's <c>Surrogate-Key</c> (space-separated) and <c>Cache-Tag</c> (comma-separated).</summary>
+    public static string[] Tags(IHeaderDictionary headers, CacheRule rule)
+    {
+        var tags = new SortedSet<string>(rule.Tags, StringComparer.Ordinal);
+        foreach (var line in headers["Surrogate-Key"])
+        {
+            foreach (var tag in (line ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                tags.Add(tag);
+            }
+        }
+        foreach (var line in headers["Cache-Tag"])
+        {
+            foreach (var tag in (line ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                tags.Add(tag);
+            }
+        }
+        return [.. tags];
+    }
+
+    private static KeyValuePair<string, string[]>[] CopyHeaders(IHeaderDictionary headers, bool keepCookies)
+    {
+        var copy = new List<KeyValuePair<string, string[]>>(headers.Count);
+        foreach (var header in headers)
+        {
+            if (NeverStored.Contains(header.Key) || (!keepCookies && header.Key.Equals(HeaderNames.SetCookie, StringComparison.OrdinalIgnoreCase)))
+            {
+                continue;
+            }
+            copy.Add(new(header.Key, header.Value.ToArray()!));
+        }
+        return [.. copy];
+    }
+
+    private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) =>
+        value.Count == 0 || string.IsNullOrEmpty(value[0]) ? null : value[0];
+}

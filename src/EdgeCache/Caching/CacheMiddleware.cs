@@ -1,0 +1,310 @@
+using EdgeCache.Caching.Entries;
+using EdgeCache.Caching.Keys;
+using EdgeCache.Caching.Policy;
+using EdgeCache.Caching.Stores;
+using EdgeCache.Origin;
+using EdgeCache.Rules;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Model;
+
+namespace EdgeCache.Caching;
+
+/// <summary>
+/// The cache, as a step of YARP's proxy pipeline (after load balancing picked a destination).
+/// <code>
+/// 1. Not cacheable by method or rule      → YARP forwards it untouched (fwd=bypass / fwd=method).
+/// 2. Build the key, look it up (memory, then disk); a Vary marker selects the variant; a store error is a miss.
+/// 3. Fresh                                → serve the hit.
+/// 4. Stale within stale-while-revalidate  → serve it, start one background refresh for the key.
+/// 5. Otherwise fetch, one fetch per key (coalesced), conditional when the copy has validators:
+///    304 → refresh the stored copy; storable → store; uncacheable → only the leader gets it.
+/// 6. The origin failed                    → the stale copy within stale-if-error, else the origin's error.
+/// </code>
+/// Every response gets <c>Cache-Status</c>; every response from an entry gets <c>Age</c>.
+/// </summary>
+internal sealed partial class CacheMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly RuleSetProvider _rules;
+    private readonly TieredStore _store;
+    private readonly OriginFetcher _fetcher;
+    private readonly FetchCoordinator _coordinator;
+    private readonly IOptionsMonitor<CacheOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly ILogger _logger;
+
+    public CacheMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, OriginFetcher fetcher,
+        FetchCoordinator coordinator, IOptionsMonitor<CacheOptions> options, TimeProvider time,
+        IHostApplicationLifetime lifetime, ILogger<CacheMiddleware> logger)
+    {
+        _next = next;
+        _rules = rules;
+        _store = store;
+        _fetcher = fetcher;
+        _coordinator = coordinator;
+        _options = options;
+        _time = time;
+        _lifetime = lifetime;
+        _logger = logger;
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var options = _options.CurrentValue;
+        var rule = _rules.Current.Match(request.Host.Host, request.Path.Value ?? "/");
+
+        // Step 1: requests the cache does not handle go through YARP untouched.
+        var bypass = CachePolicy.BypassReason(request.Method, request.Headers, rule);
+        if (bypass is not null)
+        {
+            var status = bypass == "method" ? CacheStatus.Forward("method") : CacheStatus.Forward("bypass", detail: bypass);
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers.Append(CacheStatus.HeaderName, status);
+                return Task.CompletedTask;
+            });
+            await _next(context);
+            return;
+        }
+
+        // Step 2: key and lookup.
+        var primaryKey = CacheKeys.Primary(request, rule);
+        var (entry, key, varyMiss) = await LookupAsync(primaryKey, request.Headers, context.RequestAborted);
+        var now = _time.GetUtcNow();
+        var reload = CachePolicy.ClientRequiresReload(request.Headers, options);
+
+        if (entry is not null && !reload)
+        {
+            switch (CachePolicy.Classify(entry, now))
+            {
+                // Step 3: fresh.
+                case Freshness.Fresh:
+                    await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Hit(entry.TimeToLive(now)));
+                    return;
+
+                // Step 4: stale-while-revalidate.
+                case Freshness.StaleWhileRevalidate:
+                    StartBackgroundRefresh(context, key, primaryKey, entry, rule);
+                    await CachedResponseWriter.WriteAsync(context, entry, now,
+                        CacheStatus.Hit(entry.TimeToLive(now), detail: "stale-while-revalidate"));
+                    return;
+            }
+        }
+
+        // Step 5: fetch, coalesced per key.
+        var originRequest = OriginRequest.From(request);
+        var target = OriginTarget.From(context.Features.Get<IReverseProxyFeature>());
+        var fetch = _coordinator.Run(key,
+            () => FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, context),
+            out var isLeader);
+        FetchResult result;
+        try
+        {
+            result = await fetch.WaitAsync(context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (!isLeader && !IsUsableByWaiter(result, primaryKey, request.Headers))
+        {
+            // Not shareable (private, too large, another variant): this reader fetches for itself.
+            var own = await FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, context);
+            await SendAsync(context, own, entry, isLeader: true, reload, varyMiss);
+            return;
+        }
+        await SendAsync(context, result, entry, isLeader, reload, varyMiss);
+    }
+
+    private async Task SendAsync(HttpContext context, FetchResult result, CacheEntry? stale, bool isLeader, bool reload, bool varyMiss)
+    {
+        var now = _time.GetUtcNow();
+        var fwd = reload ? "request" : stale is not null ? "stale" : varyMiss ? "vary-miss" : "miss";
+        var originStatus = result.Origin.StatusCode;
+        switch (result.Kind)
+        {
+            case FetchKind.Stored:
+            case FetchKind.Revalidated:
+                var entry = result.Entry!;
+                await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Forward(fwd,
+                    fwdStatus: stale is not null ? originStatus : null, stored: true, ttl: entry.TimeToLive(now), collapsed: !isLeader));
+                return;
+
+            case FetchKind.Uncacheable:
+                await CachedResponseWriter.WriteAsync(context, result.Entry!, now,
+                    CacheStatus.Forward(fwd, fwdStatus: stale is not null ? originStatus : null, detail: result.Detail));
+                return;
+
+            case FetchKind.TooLarge:
+                if (result.Origin.Error != Yarp.ReverseProxy.Forwarder.ForwarderError.None)
+                {
+                    context.Abort(); // the origin failed mid-body: never end a truncated body as if complete
+                }
+                return;
+
+            case FetchKind.Failed:
+                // Step 6: the origin failed.
+                if (stale is not null && CachePolicy.CanServeStaleOnError(stale, now))
+                {
+                    LogServedStale(_logger, stale.Key, result.Detail);
+                    await CachedResponseWriter.WriteAsync(context, stale, now,
+                        CacheStatus.Forward("stale", ttl: stale.TimeToLive(now), detail: result.Detail));
+                    return;
+                }
+                await SendOriginFailureAsync(context, result);
+                return;
+        }
+    }
+
+    private static Task SendOriginFailureAsync(HttpContext context, FetchResult result)
+    {
+        var now = result.Origin.ResponseTime;
+        if (result.Entry is { } errorResponse)
+        {
+            // The origin's own error page, passed on as it is.
+            return CachedResponseWriter.WriteAsync(context, errorResponse, now,
+                CacheStatus.Forward("miss", fwdStatus: result.Origin.StatusCode, detail: result.Detail));
+        }
+        var status = result.Origin.Error switch
+        {
+            Yarp.ReverseProxy.Forwarder.ForwarderError.RequestTimedOut => StatusCodes.Status504GatewayTimeout,
+            Yarp.ReverseProxy.Forwarder.ForwarderError.NoAvailableDestinations => StatusCodes.Status503ServiceUnavailable,
+            _ => StatusCodes.Status502BadGateway,
+        };
+        var response = context.Response;
+        response.StatusCode = status;
+        response.Headers.CacheControl = "no-store";
+        response.Headers.RetryAfter = "10";
+        response.Headers.Append(CacheStatus.HeaderName, CacheStatus.Forward("miss", detail: result.Detail));
+        response.ContentType = "text/plain; charset=utf-8";
+        return response.WriteAsync($"{status} {ReasonPhrase(status)}: the origin server could not be reached ({result.Detail}). Please try again shortly.\n");
+    }
+
+    private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+
+    private async Task<(CacheEntry? Entry, string Key, bool VaryMiss)> LookupAsync(string primaryKey, IHeaderDictionary headers, CancellationToken cancellationToken)
+    {
+        var entry = await _store.GetAsync(primaryKey, cancellationToken);
+        if (entry is not { Kind: CacheEntryKind.VaryMarker })
+        {
+            return (entry, primaryKey, false);
+        }
+        var variantKey = CacheKeys.Variant(primaryKey, entry.VaryHeaders, headers);
+        var variant = await _store.GetAsync(variantKey, cancellationToken);
+        return (variant is { Kind: CacheEntryKind.Response } ? variant : null, variantKey, variant is null);
+    }
+
+    private static bool IsUsableByWaiter(FetchResult result, string primaryKey, IHeaderDictionary headers)
+    {
+        if (result.Kind is FetchKind.Uncacheable or FetchKind.TooLarge)
+        {
+            return false;
+        }
+        if (result.Entry is { VaryHeaders.Length: > 0 } entry)
+        {
+            return CacheKeys.Variant(primaryKey, entry.VaryHeaders, headers) == entry.Key;
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// Fetches from the origin (conditionally when a stored copy has validators), decides
+    /// storability, and stores. <paramref name="reader"/> receives an oversized response as a
+    /// stream; it is null for background refreshes.
+    /// </summary>
+    private async Task<FetchResult> FetchAndStoreAsync(OriginRequest request, OriginTarget? target, string primaryKey,
+        string key, CacheEntry? stored, CacheRule rule, IHeaderDictionary requestHeaders, HttpContext? reader)
+    {
+        var options = _options.CurrentValue;
+        var origin = await _fetcher.FetchAsync(request, target, stored?.ETag, stored?.LastModified, reader, _lifetime.ApplicationStopping);
+        var hadAuthorization = requestHeaders.ContainsKey(HeaderNames.Authorization);
+
+        switch (origin.Outcome)
+        {
+            case OriginOutcome.TooLarge:
+                return new FetchResult(FetchKind.TooLarge, null, origin, "too-large");
+            case OriginOutcome.Failed:
+                LogOriginFailed(_logger, key, origin.FailureDetail, origin.Error.ToString());
+                return new FetchResult(FetchKind.Failed, null, origin, origin.FailureDetail);
+        }
+
+        if (origin.StatusCode == StatusCodes.Status304NotModified && stored is not null)
+        {
+            var merged = CachePolicy.MergeNotModified(stored.Headers, origin.Headers);
+            var refreshed = CachePolicy.EvaluateResponse(stored.StatusCode, merged, hadAuthorization, rule, options,
+                origin.RequestTime, origin.ResponseTime);
+            var updated = CacheEntryFactory.Create(stored.Key, stored.StatusCode, merged, stored.Body, refreshed, rule, origin.ResponseTime);
+            if (!refreshed.Storable)
+            {
+                await _store.RemoveAsync(stored.Key, CancellationToken.None);
+                return new FetchResult(FetchKind.Uncacheable, updated, origin, refreshed.Reason);
+            }
+            await _store.SetAsync(updated, CancellationToken.None);
+            return new FetchResult(FetchKind.Revalidated, updated, origin, "revalidated");
+        }
+
+        if (origin.StatusCode >= 500)
+        {
+            LogOriginFailed(_logger, key, "origin-error", origin.StatusCode.ToString());
+            var errorPage = CacheEntryFactory.Transient(key, origin.StatusCode, origin.Headers, origin.Body, origin.ResponseTime);
+            return new FetchResult(FetchKind.Failed, errorPage, origin, "origin-error");
+        }
+
+        var decision = CachePolicy.EvaluateResponse(origin.StatusCode, origin.Headers, hadAuthorization, rule, options,
+            origin.RequestTime, origin.ResponseTime);
+        if (!decision.Storable)
+        {
+            var transient = CacheEntryFactory.Transient(key, origin.StatusCode, origin.Headers, origin.Body, origin.ResponseTime);
+            return new FetchResult(FetchKind.Uncacheable, transient, origin, decision.Reason);
+        }
+
+        var vary = CacheKeys.ParseVary(origin.Headers.Vary);
+        var entryKey = primaryKey;
+        if (vary.Length > 0)
+        {
+            await _store.SetAsync(CacheEntryFactory.VaryMarker(primaryKey, vary, origin.ResponseTime), CancellationToken.None);
+            entryKey = CacheKeys.Variant(primaryKey, vary, requestHeaders);
+        }
+        var entry = CacheEntryFactory.Create(entryKey, origin.StatusCode, origin.Headers, origin.Body, decision, rule, origin.ResponseTime);
+        await _store.SetAsync(entry, CancellationToken.None);
+        return new FetchResult(FetchKind.Stored, entry, origin, "stored");
+    }
+
+    private void StartBackgroundRefresh(HttpContext context, string key, string primaryKey, CacheEntry stale, CacheRule rule)
+    {
+        var request = OriginRequest.From(context.Request);
+        var target = OriginTarget.From(context.Features.Get<IReverseProxyFeature>());
+        var headers = new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase));
+        _coordinator.TryStart(key, async () =>
+        {
+            try
+            {
+                return await FetchAndStoreAsync(request, target, primaryKey, key, stale, rule, headers, reader: null);
+            }
+            catch (Exception ex)
+            {
+                LogBackgroundRefreshFailed(_logger, key, ex);
+                throw;
+            }
+        });
+    }
+
+    [LoggerMessage(EventId = 1001, EventName = "OriginFetchFailed", Level = LogLevel.Warning,
+        Message = "Origin fetch for {Key} failed: {Reason} ({Error})")]
+    private static partial void LogOriginFailed(ILogger logger, string key, string reason, string error);
+
+    [LoggerMessage(EventId = 1002, EventName = "ServedStale", Level = LogLevel.Information,
+        Message = "Served a stale copy of {Key}: {Reason}")]
+    private static partial void LogServedStale(ILogger logger, string key, string reason);
+
+    [LoggerMessage(EventId = 1003, EventName = "BackgroundRefreshFailed", Level = LogLevel.Warning,
+        Message = "Background refresh of {Key} failed")]
+    private static partial void LogBackgroundRefreshFailed(ILogger logger, string key, Exception exception);
+}

@@ -1,0 +1,26 @@
+namespace EdgeCache.Caching;
+
+/// <summary>Cache behaviour from <c>EdgeCache:Cache</c>.</summary>
+public sealed class CacheOptions
+{
+    /// <summary>
+    /// Honour a client's <c>Cache-Control: no-cache</c> / <c>max-age=0</c> / <c>Pragma: no-cache</c>.
+    /// Off by default, as on CDNs, so a reload storm cannot bypass the cache.
+    /// </summary>
+    public bool HonourClientCacheControl { get; set; }
+
+    /// <summary>Largest response body stored; larger ones stream through uncached.</summary>
+    public long MaxObjectBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Heuristic freshness as a fraction of the time since Last-Modified (RFC 9111 4.2.2).</summary>
+    public double HeuristicFraction { get; set; } = 0.1;
+
+    /// <summary>Upper bound of heuristic freshness.</summary>
+    public TimeSpan HeuristicMaxAge { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Stale-while-revalidate window for responses and rules that give none.</summary>
+    public TimeSpan DefaultStaleWhileRevalidate { get; set; } = TimeSpan.Zero;
+
+    /// <summary>Stale-if-error window (grace) for responses and rules that give none.</summary>
+    public TimeSpan DefaultStaleIfError { get; set; } = TimeSpan.FromHours(24);
+}

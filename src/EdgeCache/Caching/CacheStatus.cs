@@ -1,0 +1,26 @@
+namespace EdgeCache.Caching;
+
+/// <summary>RFC 9211 <c>Cache-Status</c> members, named <c>EdgeCache</c>.</summary>
+internal static class CacheStatus
+{
+    public const string HeaderName = "Cache-Status";
+    private const string Name = "EdgeCache";
+
+    public static string Hit(TimeSpan ttl, string? detail = null) =>
+        $"{Name}; hit; ttl={Seconds(ttl)}{Detail(detail)}";
+
+    /// <param name="fwd">miss, vary-miss, stale, request, bypass, method.</param>
+    public static string Forward(string fwd, int? fwdStatus = null, bool stored = false, TimeSpan? ttl = null,
+        bool collapsed = false, string? detail = null)
+    {
+        var status = fwdStatus is { } s ? $"; fwd-status={s}" : "";
+        var storedPart = stored ? "; stored" : "";
+        var ttlPart = ttl is { } t ? $"; ttl={Seconds(t)}" : "";
+        var collapsedPart = collapsed ? "; collapsed" : "";
+        return $"{Name}; fwd={fwd}{status}{storedPart}{ttlPart}{collapsedPart}{Detail(detail)}";
+    }
+
+    private static string Detail(string? detail) => detail is null ? "" : $"; detail={detail}";
+
+    private static long Seconds(TimeSpan value) => (long)Math.Floor(value.TotalSeconds);
+}

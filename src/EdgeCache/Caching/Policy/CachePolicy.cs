@@ -1,0 +1,266 @@
+using EdgeCache.Caching.Entries;
+using EdgeCache.Rules;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace EdgeCache.Caching.Policy;
+
+/// <summary>
+/// The pure RFC 9111 / RFC 5861 decisions: headers, rule, options and times in; a decision out.
+/// Nothing here reads the clock or does I/O.
+/// </summary>
+internal static class CachePolicy
+{
+    /// <summary>Why a request must not use the cache at all, or null when it may.</summary>
+    public static string? BypassReason(string method, IHeaderDictionary requestHeaders, CacheRule rule)
+    {
+        if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
+        {
+            return "method";
+        }
+        if (rule.Bypass)
+        {
+            return "rule";
+        }
+        if (requestHeaders.ContainsKey(HeaderNames.Authorization) && !rule.Options.CacheAuthorized)
+        {
+            return "authorization";
+        }
+        if (requestHeaders.ContainsKey(HeaderNames.Upgrade))
+        {
+            return "upgrade";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// True when the client asks for an end-to-end reload (<c>no-cache</c>, <c>max-age=0</c>,
+    /// <c>Pragma: no-cache</c>) and the cache is configured to honour that.
+    /// </summary>
+    public static bool ClientRequiresReload(IHeaderDictionary requestHeaders, CacheOptions options)
+    {
+        if (!options.HonourClientCacheControl)
+        {
+            return false;
+        }
+        var cc = CacheControl.Parse(requestHeaders.CacheControl);
+        if (cc.NoCache || cc.MaxAge is { Present: true, Value.Ticks: 0 })
+        {
+            return true;
+        }
+        return requestHeaders.CacheControl.Count == 0 && requestHeaders.Pragma.ToString().Contains("no-cache", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>RFC 9111 section 3: may this response be stored, and with what timings.</summary>
+    public static StorageDecision EvaluateResponse(
+        int statusCode,
+        IHeaderDictionary responseHeaders,
+        bool requestHadAuthorization,
+        CacheRule rule,
+        CacheOptions options,
+        DateTimeOffset requestTime,
+        DateTimeOffset responseTime)
+    {
+        if (statusCode is < 200 or 206 or 304 || statusCode >= 500)
+        {
+            // 5xx are never stored: an error must not replace a good copy.
+            return StorageDecision.No($"status-{statusCode}");
+        }
+        var cc = CacheControl.Parse(responseHeaders.CacheControl);
+        if (cc.NoStore)
+        {
+            return StorageDecision.No("no-store");
+        }
+        if (cc.Private && !rule.Options.CachePrivate)
+        {
+            return StorageDecision.No("private");
+        }
+        if (requestHadAuthorization && !rule.Options.CacheAuthorized)
+        {
+            return StorageDecision.No("authorization");
+        }
+        if (responseHeaders.ContainsKey(HeaderNames.SetCookie) && !rule.Options.CacheSetCookie)
+        {
+            return StorageDecision.No("set-cookie");
+        }
+        foreach (var vary in responseHeaders.Vary)
+        {
+            if (vary is not null && vary.Contains('*'))
+            {
+                return StorageDecision.No("vary-star");
+            }
+        }
+
+        var date = HttpDates.Parse(responseHeaders.Date.ToString()) ?? responseTime;
+        var explicitLifetime = ExplicitLifetime(cc, responseHeaders, date);
+        TimeSpan lifetime;
+        if (rule.Ttl is { } ttl)
+        {
+            lifetime = ttl;
+        }
+        else if (explicitLifetime is { } explicitValue)
+        {
+            lifetime = explicitValue;
+        }
+        else if (IsHeuristicallyCacheable(statusCode) || cc.Public)
+        {
+            lifetime = HeuristicLifetime(responseHeaders, date, options);
+        }
+        else
+        {
+            return StorageDecision.No("no-freshness");
+        }
+
+        // RFC 9111 5.2.2.10: s-maxage implies proxy-revalidate for a shared cache.
+        var mustRevalidate = cc.MustRevalidate || cc.ProxyRevalidate || cc.NoCache || cc.SharedMaxAge.Present;
+        var allowFallbackWindows = !mustRevalidate || rule.Options.ServeStaleDespiteRevalidate;
+        // Windows the origin states itself are honoured as given (RFC 5861); the rule's and the
+        // defaults stand in only where the response allows serving stale.
+        var swr = cc.StaleWhileRevalidate.ValidValue
+            ?? (allowFallbackWindows ? rule.StaleWhileRevalidate ?? options.DefaultStaleWhileRevalidate : TimeSpan.Zero);
+        var sie = cc.StaleIfError.ValidValue
+            ?? (allowFallbackWindows ? rule.StaleIfError ?? options.DefaultStaleIfError : TimeSpan.Zero);
+
+        var hasValidators = responseHeaders.ContainsKey(HeaderNames.ETag) || responseHeaders.ContainsKey(HeaderNames.LastModified);
+        if (lifetime <= TimeSpan.Zero && !hasValidators && swr <= TimeSpan.Zero && sie <= TimeSpan.Zero)
+        {
+            return StorageDecision.No("no-freshness");
+        }
+
+        var flags = cc.NoCache ? CacheEntryFlags.NoCache : CacheEntryFlags.None;
+        var initialAge = InitialAge(responseHeaders, date, requestTime, responseTime);
+        return new StorageDecision(true, "stored", lifetime, swr, sie, initialAge, flags);
+    }
+
+    /// <summary>s-maxage, then max-age, then Expires minus Date. Invalid values mean already stale.</summary>
+    public static TimeSpan? ExplicitLifetime(CacheControl cc, IHeaderDictionary headers, DateTimeOffset date)
+    {
+        if (cc.SharedMaxAge.Present)
+        {
+            return cc.SharedMaxAge.Valid ? cc.SharedMaxAge.Value : TimeSpan.Zero;
+        }
+        if (cc.MaxAge.Present)
+        {
+            return cc.MaxAge.Valid ? cc.MaxAge.Value : TimeSpan.Zero;
+        }
+        if (headers.ContainsKey(HeaderNames.Expires))
+        {
+            // RFC 9111 5.3: an invalid date, "0" in particular, represents a time in the past.
+            var expires = HttpDates.Parse(headers.Expires.ToString());
+            return expires is { } e && e > date ? e - date : TimeSpan.Zero;
+        }
+        return null;
+    }
+
+    /// <summary>RFC 9110 15.1: the statuses that may be given heuristic freshness.</summary>
+    public static bool IsHeuristicallyCacheable(int statusCode) =>
+        statusCode is 200 or 203 or 204 or 300 or 301 or 308 or 404 or 405 or 410 or 414 or 501;
+
+    /// <summary>RFC 9111 4.2.2: a fraction of the time since Last-Modified, capped.</summary>
+    public static TimeSpan HeuristicLifetime(IHeaderDictionary headers, DateTimeOffset date, CacheOptions options)
+    {
+        var lastModified = HttpDates.Parse(headers.LastModified.ToString());
+        if (lastModified is not { } modified || modified >= date)
+        {
+            return TimeSpan.Zero;
+        }
+        var heuristic = (date - modified) * options.HeuristicFraction;
+        return heuristic < options.HeuristicMaxAge ? heuristic : options.HeuristicMaxAge;
+    }
+
+    /// <summary>RFC 9111 4.2.3 corrected_initial_age.</summary>
+    public static TimeSpan InitialAge(IHeaderDictionary headers, DateTimeOffset date, DateTimeOffset requestTime, DateTimeOffset responseTime)
+    {
+        var ageValue = TimeSpan.Zero;
+        var age = headers.Age.ToString();
+        if (age.Length > 0 && DeltaSeconds.Parse(age, hasValue: true).ValidValue is { } parsed)
+        {
+            ageValue = parsed;
+        }
+        var apparentAge = Max(TimeSpan.Zero, responseTime - date);
+        var responseDelay = Max(TimeSpan.Zero, responseTime - requestTime);
+        return Max(apparentAge, ageValue + responseDelay);
+    }
+
+    /// <summary>Where a stored entry stands at <paramref name="now"/> for an ordinary request.</summary>
+    public static Freshness Classify(CacheEntry entry, DateTimeOffset now)
+    {
+        if (entry.NoCache)
+        {
+            return Freshness.Stale;
+        }
+        var age = entry.Age(now);
+        if (age < entry.FreshnessLifetime)
+        {
+            return Freshness.Fresh;
+        }
+        return age < entry.FreshnessLifetime + entry.StaleWhileRevalidate ? Freshness.StaleWhileRevalidate : Freshness.Stale;
+    }
+
+    /// <summary>May this entry stand in for a failed origin (RFC 5861 stale-if-error, or grace)?</summary>
+    public static bool CanServeStaleOnError(CacheEntry entry, DateTimeOffset now) =>
+        entry.Age(now) < entry.FreshnessLifetime + entry.StaleIfError;
+
+    /// <summary>RFC 9110 13.1.1/13.1.3: does a conditional GET/HEAD match the stored entry (answer 304)?</summary>
+    public static bool IsNotModified(CacheEntry entry, IHeaderDictionary requestHeaders)
+    {
+        if (entry.StatusCode != StatusCodes.Status200OK)
+        {
+            return false;
+        }
+        var ifNoneMatch = requestHeaders.IfNoneMatch;
+        if (ifNoneMatch.Count > 0)
+        {
+            if (entry.ETag is null)
+            {
+                return false;
+            }
+            if (!EntityTagHeaderValue.TryParse(entry.ETag, out var stored))
+            {
+                return false;
+            }
+            if (!EntityTagHeaderValue.TryParseList(ifNoneMatch, out var candidates))
+            {
+                return false;
+            }
+            foreach (var candidate in candidates)
+            {
+                if (candidate.Equals(EntityTagHeaderValue.Any) || candidate.Compare(stored, useStrongComparison: false))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        var ifModifiedSince = HttpDates.Parse(requestHeaders.IfModifiedSince.ToString());
+        var lastModified = HttpDates.Parse(entry.LastModified);
+        return ifModifiedSince is { } since && lastModified is { } modified && modified <= since;
+    }
+
+    /// <summary>
+    /// RFC 9111 4.3.4: the stored headers updated with those of a 304, except the fields that
+    /// describe the body.
+    /// </summary>
+    public static HeaderDictionary MergeNotModified(KeyValuePair<string, string[]>[] stored, IHeaderDictionary notModified)
+    {
+        var merged = new HeaderDictionary();
+        foreach (var header in stored)
+        {
+            merged[header.Key] = header.Value;
+        }
+        foreach (var header in notModified)
+        {
+            if (header.Key.Equals(HeaderNames.ContentLength, StringComparison.OrdinalIgnoreCase)
+                || header.Key.Equals(HeaderNames.ContentEncoding, StringComparison.OrdinalIgnoreCase)
+                || header.Key.Equals(HeaderNames.ContentType, StringComparison.OrdinalIgnoreCase)
+                || header.Key.Equals(HeaderNames.ContentRange, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            merged[header.Key] = header.Value;
+        }
+        return merged;
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+}

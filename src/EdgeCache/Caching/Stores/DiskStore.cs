@@ -1,0 +1,282 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using EdgeCache.Caching.Entries;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCache.Caching.Stores;
+
+/// <summary>
+/// The persistent tier on one machine: one file per entry under a two-level folder named by the
+/// SHA-256 of the key, written atomically (temp file, then rename), each with its checksum.
+/// The size index is rebuilt by a background scan at start-up, which drops corrupt, truncated
+/// and dead entries; serving does not wait for it, since a lookup reads the entry's file directly.
+/// </summary>
+internal sealed partial class DiskStore : ICacheStore, IDisposable
+{
+    private const string Extension = ".ece";
+    private const string TempMarker = ".tmp-";
+
+    private readonly ConcurrentDictionary<string, IndexItem> _index = new(StringComparer.Ordinal);
+    private readonly string _root;
+    private readonly long _maxBytes;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _evictionLock = new();
+    private long _bytes;
+    private long _corrupt;
+    private long _evictions;
+
+    public DiskStore(DiskStoreOptions options, TimeProvider time, ILogger<DiskStore> logger)
+    {
+        _root = Path.GetFullPath(options.Path);
+        _maxBytes = options.MaxBytes;
+        _time = time;
+        _logger = logger;
+        Directory.CreateDirectory(_root);
+        ScanCompletion = Task.Run(() => Scan(_stopping.Token));
+    }
+
+    public string Name => "disk";
+
+    /// <summary>Completes when the start-up scan has rebuilt the index.</summary>
+    public Task ScanCompletion { get; }
+
+    public string RootPath => _root;
+    public long Bytes => Interlocked.Read(ref _bytes);
+    public int Count => _index.Count;
+    public long CorruptEntries => Interlocked.Read(ref _corrupt);
+    public long Evictions => Interlocked.Read(ref _evictions);
+
+    public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathFor(key);
+        byte[] data;
+        try
+        {
+            data = await File.ReadAllBytesAsync(path, cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return null;
+        }
+        var entry = CacheEntryFormatter.Deserialize(data);
+        if (entry is null)
+        {
+            DropCorrupt(path);
+            return null;
+        }
+        if (!string.Equals(entry.Key, key, StringComparison.Ordinal))
+        {
+            return null;
+        }
+        Touch(path, data.Length);
+        return entry;
+    }
+
+    public async ValueTask SetAsync(CacheEntry entry, CancellationToken cancellationToken)
+    {
+        var data = CacheEntryFormatter.Serialize(entry);
+        var path = PathFor(entry.Key);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temp = path + TempMarker + Guid.NewGuid().ToString("N");
+        try
+        {
+            await File.WriteAllBytesAsync(temp, data, cancellationToken);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+        Track(path, data.Length);
+        EvictIfNeeded();
+    }
+
+    public ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
+    {
+        var path = PathFor(key);
+        File.Delete(path);
+        Untrack(path);
+        return ValueTask.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _stopping.Cancel();
+        try
+        {
+            ScanCompletion.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // The scan logs its own failures.
+        }
+        _stopping.Dispose();
+    }
+
+    internal string PathFor(string key)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(key), hash);
+        var name = Convert.ToHexStringLower(hash);
+        return Path.Combine(_root, name[..2], name + Extension);
+    }
+
+    private void Scan(CancellationToken cancellationToken)
+    {
+        var started = _time.GetTimestamp();
+        int valid = 0, dropped = 0;
+        try
+        {
+            var now = _time.GetUtcNow();
+            foreach (var path in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (path.Contains(TempMarker, StringComparison.Ordinal))
+                {
+                    TryDelete(path); // left by a write that never finished
+                    continue;
+                }
+                if (!path.EndsWith(Extension, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                try
+                {
+                    var data = File.ReadAllBytes(path);
+                    var entry = CacheEntryFormatter.Deserialize(data);
+                    if (entry is null)
+                    {
+                        DropCorrupt(path);
+                        dropped++;
+                        continue;
+                    }
+                    if (entry.Kind == CacheEntryKind.Response && entry.ResponseTime + entry.UsefulLifetime < now)
+                    {
+                        TryDelete(path); // past every stale window: of no use to anyone
+                        continue;
+                    }
+                    Track(path, data.Length, File.GetLastWriteTimeUtc(path).Ticks);
+                    valid++;
+                }
+                catch (IOException ex)
+                {
+                    LogScanFileFailed(_logger, path, ex);
+                }
+            }
+            EvictIfNeeded();
+            LogScanCompleted(_logger, _root, valid, dropped, _time.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            LogScanFailed(_logger, _root, ex);
+        }
+    }
+
+    private void DropCorrupt(string path)
+    {
+        Interlocked.Increment(ref _corrupt);
+        LogCorruptEntry(_logger, path);
+        TryDelete(path);
+        Untrack(path);
+    }
+
+    private void Track(string path, long size, long? lastAccess = null)
+    {
+        var item = new IndexItem(size, lastAccess ?? _time.GetUtcNow().UtcTicks);
+        _index.AddOrUpdate(path,
+            _ => { Interlocked.Add(ref _bytes, size); return item; },
+            (_, old) => { Interlocked.Add(ref _bytes, size - old.Size); return item; });
+    }
+
+    private void Touch(string path, long size)
+    {
+        if (_index.TryGetValue(path, out var item))
+        {
+            item.LastAccess = _time.GetUtcNow().UtcTicks;
+        }
+        else
+        {
+            Track(path, size);
+        }
+    }
+
+    private void Untrack(string path)
+    {
+        if (_index.TryRemove(path, out var old))
+        {
+            Interlocked.Add(ref _bytes, -old.Size);
+        }
+    }
+
+    private void EvictIfNeeded()
+    {
+        if (Bytes <= _maxBytes)
+        {
+            return;
+        }
+        lock (_evictionLock)
+        {
+            // Evict down to 90% so eviction runs in batches, not on every write.
+            var target = _maxBytes / 10 * 9;
+            foreach (var (path, _) in _index.ToArray().OrderBy(p => p.Value.LastAccess))
+            {
+                if (Bytes <= target)
+                {
+                    break;
+                }
+                TryDelete(path);
+                Untrack(path);
+                Interlocked.Increment(ref _evictions);
+            }
+        }
+    }
+
+    private void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException ex)
+        {
+            LogDeleteFailed(_logger, path, ex);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            LogDeleteFailed(_logger, path, ex);
+        }
+    }
+
+    private sealed class IndexItem(long size, long lastAccess)
+    {
+        public long Size { get; } = size;
+        public long LastAccess { get; set; } = lastAccess;
+    }
+
+    [LoggerMessage(EventId = 2001, EventName = "DiskCorruptEntry", Level = LogLevel.Warning,
+        Message = "Dropped a corrupt or truncated cache file {Path}")]
+    private static partial void LogCorruptEntry(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 2002, EventName = "DiskScanCompleted", Level = LogLevel.Information,
+        Message = "Disk cache {Root}: {Valid} entries indexed, {Dropped} corrupt dropped, in {ElapsedMs:0} ms")]
+    private static partial void LogScanCompleted(ILogger logger, string root, int valid, int dropped, double elapsedMs);
+
+    [LoggerMessage(EventId = 2003, EventName = "DiskScanFailed", Level = LogLevel.Error,
+        Message = "Disk cache scan of {Root} failed; entries are still found on lookup")]
+    private static partial void LogScanFailed(ILogger logger, string root, Exception exception);
+
+    [LoggerMessage(EventId = 2004, EventName = "DiskScanFileFailed", Level = LogLevel.Warning,
+        Message = "Could not read cache file {Path} during the scan")]
+    private static partial void LogScanFileFailed(ILogger logger, string path, Exception exception);
+
+    [LoggerMessage(EventId = 2005, EventName = "DiskDeleteFailed", Level = LogLevel.Warning,
+        Message = "Could not delete cache file {Path}")]
+    private static partial void LogDeleteFailed(ILogger logger, string path, Exception exception);
+}

@@ -1,0 +1,87 @@
+using EdgeCache.Caching.Entries;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCache.Caching.Stores;
+
+/// <summary>
+/// Memory in front of a persistent tier. A lookup that misses memory but hits the persistent tier
+/// promotes the entry. Every tier failure is logged and becomes a miss (or a skipped write):
+/// the store never fails a request.
+/// </summary>
+internal sealed partial class TieredStore
+{
+    private readonly MemoryStore _memory;
+    private readonly ICacheStore? _persistent;
+    private readonly ILogger _logger;
+
+    public TieredStore(MemoryStore memory, ICacheStore? persistent, ILogger<TieredStore> logger)
+    {
+        _memory = memory;
+        _persistent = persistent;
+        _logger = logger;
+    }
+
+    public MemoryStore Memory => _memory;
+    public ICacheStore? Persistent => _persistent;
+
+    public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken)
+    {
+        var entry = await _memory.GetAsync(key, cancellationToken);
+        if (entry is not null || _persistent is null)
+        {
+            return entry;
+        }
+        try
+        {
+            entry = await _persistent.GetAsync(key, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogStoreError(_logger, _persistent.Name, "read", ex);
+            return null;
+        }
+        if (entry is not null)
+        {
+            await _memory.SetAsync(entry, cancellationToken);
+        }
+        return entry;
+    }
+
+    public async ValueTask SetAsync(CacheEntry entry, CancellationToken cancellationToken)
+    {
+        await _memory.SetAsync(entry, cancellationToken);
+        if (_persistent is null)
+        {
+            return;
+        }
+        try
+        {
+            await _persistent.SetAsync(entry, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogStoreError(_logger, _persistent.Name, "write", ex);
+        }
+    }
+
+    public async ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
+    {
+        await _memory.RemoveAsync(key, cancellationToken);
+        if (_persistent is null)
+        {
+            return;
+        }
+        try
+        {
+            await _persistent.RemoveAsync(key, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogStoreError(_logger, _persistent.Name, "remove", ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 2010, EventName = "StoreError", Level = LogLevel.Warning,
+        Message = "Cache tier {Tier} failed to {Operation}; treated as a miss")]
+    private static partial void LogStoreError(ILogger logger, string tier, string operation, Exception exception);
+}

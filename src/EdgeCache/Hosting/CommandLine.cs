@@ -1,0 +1,77 @@
+namespace EdgeCache.Hosting;
+
+/// <summary>
+/// The command line: EdgeCache's own switches are translated into configuration keys, so that a
+/// switch, an environment variable (<c>EdgeCache__Origin</c>) and <c>appsettings.json</c> are one
+/// mechanism; everything else (<c>--urls</c>, <c>--Section:Key=value</c>) goes to ASP.NET Core as is.
+/// </summary>
+internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly, bool DemoOrigin, IReadOnlyList<string> Errors)
+{
+    /// <summary>Switches that take a value, and the configuration key each one sets.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["--origin"] = "EdgeCache:Origin",
+        ["--cache-dir"] = "EdgeCache:Storage:Disk:Path",
+        ["--management-urls"] = "EdgeCache:ManagementUrls",
+    };
+
+    public static CommandLine Parse(string[] args)
+    {
+        var passed = new List<string>();
+        var errors = new List<string>();
+        bool validate = false, demo = false;
+        for (var i = 0; i < args.Length; i++)
+        {
+            var arg = args[i];
+            var eq = arg.IndexOf('=');
+            var name = eq > 0 ? arg[..eq] : arg;
+            if (name.Equals("--validate-config", StringComparison.OrdinalIgnoreCase))
+            {
+                validate = true;
+            }
+            else if (name.Equals("--demo-origin", StringComparison.OrdinalIgnoreCase))
+            {
+                demo = true;
+            }
+            else if (Switches.TryGetValue(name, out var key))
+            {
+                string? value = eq > 0 ? arg[(eq + 1)..] : i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null;
+                if (string.IsNullOrWhiteSpace(value))
+                {
+                    errors.Add($"{name}: needs a value, e.g. {name} {Example(name)}");
+                    continue;
+                }
+                passed.Add($"--{key}={value}");
+            }
+            else
+            {
+                passed.Add(arg);
+            }
+        }
+        return new CommandLine([.. passed], validate, demo, errors);
+    }
+
+    private static string Example(string name) => name switch
+    {
+        "--origin" => "http://127.0.0.1:9100",
+        "--cache-dir" => "/var/cache/edgecache",
+        _ => "http://127.0.0.1:9091",
+    };
+
+    /// <summary>
+    /// The folder holding <c>appsettings.json</c> and <c>templates/</c>: the current directory, or
+    /// the nearest parent that has an <c>appsettings.json</c> (so <c>dotnet run --project src/EdgeCache</c>
+    /// from the repository root, which runs in the project folder, finds the repository's defaults).
+    /// </summary>
+    public static string FindContentRoot(string start)
+    {
+        for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "appsettings.json")))
+            {
+                return dir.FullName;
+            }
+        }
+        return start;
+    }
+}

@@ -1,0 +1,272 @@
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+using EdgeCache.Caching;
+using EdgeCache.Caching.Stores;
+using EdgeCache.Rules;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeCache.Hosting;
+
+/// <summary>
+/// Checks the whole configuration before anything binds it and returns every problem, each with
+/// its configuration path and how to fix it (YARP's ConfigValidator). The <c>EdgeCache</c> section
+/// is checked against the options classes themselves, so a misspelt key is reported, not ignored.
+/// </summary>
+internal static class ConfigValidator
+{
+    /// <summary>The shape of the <c>EdgeCache</c> section: its keys and their options classes.</summary>
+    private static readonly Dictionary<string, Type> EdgeCacheSections = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Cache"] = typeof(CacheOptions),
+        ["Storage"] = typeof(StorageOptions),
+        ["Rules"] = typeof(List<CacheRuleOptions>),
+    };
+
+    public static IReadOnlyList<string> Validate(IConfiguration configuration)
+    {
+        var errors = new List<string>();
+        var root = configuration.GetSection(EdgeCacheOptions.Section);
+        foreach (var child in root.GetChildren())
+        {
+            if (EdgeCacheSections.TryGetValue(child.Key, out var type))
+            {
+                CheckShape(child, type, errors);
+            }
+            else if (typeof(EdgeCacheOptions).GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is { } property)
+            {
+                CheckValue(child, property.PropertyType, errors);
+            }
+            else
+            {
+                errors.Add($"{child.Path}: unknown setting; known settings are {string.Join(", ", KnownTopLevel())}");
+            }
+        }
+        if (errors.Count > 0)
+        {
+            return errors; // the semantic checks below assume well-typed values
+        }
+
+        var options = new EdgeCacheOptions();
+        root.Bind(options);
+        if (!string.IsNullOrWhiteSpace(options.Origin))
+        {
+            CheckHttpUri($"{EdgeCacheOptions.Section}:Origin", options.Origin, errors);
+        }
+        foreach (var url in options.ManagementUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            CheckHttpUri($"{EdgeCacheOptions.Section}:ManagementUrls", url, errors);
+        }
+
+        var cache = root.GetSection("Cache").Get<CacheOptions>() ?? new CacheOptions();
+        Positive("EdgeCache:Cache:MaxObjectBytes", cache.MaxObjectBytes, errors);
+        if (cache.HeuristicFraction is <= 0 or > 1)
+        {
+            errors.Add($"EdgeCache:Cache:HeuristicFraction: {cache.HeuristicFraction.ToString(CultureInfo.InvariantCulture)} is out of range; use a fraction in (0, 1], e.g. 0.1");
+        }
+        NotNegative("EdgeCache:Cache:HeuristicMaxAge", cache.HeuristicMaxAge, errors);
+        NotNegative("EdgeCache:Cache:DefaultStaleWhileRevalidate", cache.DefaultStaleWhileRevalidate, errors);
+        NotNegative("EdgeCache:Cache:DefaultStaleIfError", cache.DefaultStaleIfError, errors);
+
+        var storage = root.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
+        Positive("EdgeCache:Storage:Memory:MaxBytes", storage.Memory.MaxBytes, errors);
+        Positive("EdgeCache:Storage:Disk:MaxBytes", storage.Disk.MaxBytes, errors);
+        if (storage.Disk.Enabled && string.IsNullOrWhiteSpace(storage.Disk.Path))
+        {
+            errors.Add("EdgeCache:Storage:Disk:Path: is empty; give a folder (--cache-dir DIR) or set EdgeCache:Storage:Disk:Enabled to false");
+        }
+
+        var rules = root.GetSection("Rules").GetChildren().ToList();
+        foreach (var ruleSection in rules)
+        {
+            var rule = ruleSection.Get<CacheRuleOptions>() ?? new CacheRuleOptions();
+            var path = ruleSection.Path;
+            NotNegative($"{path}:Ttl", rule.Ttl, errors);
+            NotNegative($"{path}:StaleWhileRevalidate", rule.StaleWhileRevalidate, errors);
+            NotNegative($"{path}:StaleIfError", rule.StaleIfError, errors);
+            NoEmptyItems($"{path}:Hosts", rule.Hosts, errors);
+            NoEmptyItems($"{path}:Paths", rule.Paths, errors);
+            NoEmptyItems($"{path}:IgnoreQueryParameters", rule.IgnoreQueryParameters, errors);
+            NoEmptyItems($"{path}:KeyHeaders", rule.KeyHeaders, errors);
+            NoEmptyItems($"{path}:KeyCookies", rule.KeyCookies, errors);
+            NoEmptyItems($"{path}:Tags", rule.Tags, errors);
+            foreach (var p in rule.Paths.Where(p => p.Length > 0 && p[0] != '/' && p[0] != '*'))
+            {
+                errors.Add($"{path}:Paths: \"{p}\" does not start with '/'; paths are matched from the root, e.g. \"/news/*\"");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(options.Origin))
+        {
+            ValidateReverseProxy(configuration.GetSection("ReverseProxy"), errors);
+        }
+        return errors;
+    }
+
+    /// <summary>The parts of YARP's configuration a proxy cannot start without, plus what our registry cannot serve.</summary>
+    private static void ValidateReverseProxy(IConfigurationSection proxy, List<string> errors)
+    {
+        var routes = proxy.GetSection("Routes").GetChildren().ToList();
+        var clusters = proxy.GetSection("Clusters").GetChildren().ToList();
+        if (routes.Count == 0 || clusters.Count == 0)
+        {
+            errors.Add("ReverseProxy: no routes or no clusters; give --origin http://HOST:PORT, or configure ReverseProxy:Routes and ReverseProxy:Clusters (see README)");
+            return;
+        }
+        var clusterIds = clusters.Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        foreach (var route in routes)
+        {
+            var clusterId = route["ClusterId"];
+            if (string.IsNullOrWhiteSpace(clusterId))
+            {
+                errors.Add($"{route.Path}:ClusterId: missing; name one of the clusters ({string.Join(", ", clusterIds)})");
+            }
+            else if (!clusterIds.Contains(clusterId))
+            {
+                errors.Add($"{route.Path}:ClusterId: \"{clusterId}\" is not a cluster; known clusters are {string.Join(", ", clusterIds)}");
+            }
+            if (route["Match:Path"] is null && !route.GetSection("Match:Hosts").GetChildren().Any())
+            {
+                errors.Add($"{route.Path}:Match: needs a Path (e.g. \"{{**catch-all}}\") or Hosts");
+            }
+        }
+        foreach (var cluster in clusters)
+        {
+            var destinations = cluster.GetSection("Destinations").GetChildren().ToList();
+            if (destinations.Count == 0)
+            {
+                errors.Add($"{cluster.Path}:Destinations: none; add at least one with an Address");
+            }
+            foreach (var destination in destinations)
+            {
+                CheckHttpUri($"{destination.Path}:Address", destination["Address"], errors);
+            }
+            if (string.Equals(cluster["SessionAffinity:Policy"], "HashCookie", StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{cluster.Path}:SessionAffinity:Policy: HashCookie is not available in this build; use \"Cookie\" or \"CustomHeader\"");
+            }
+        }
+    }
+
+    /// <summary>Checks that every key under <paramref name="section"/> is a property of <paramref name="type"/> with a parsable value.</summary>
+    private static void CheckShape(IConfigurationSection section, Type type, List<string> errors)
+    {
+        if (ListItemType(type) is { } itemType)
+        {
+            foreach (var item in section.GetChildren())
+            {
+                if (!int.TryParse(item.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+                {
+                    errors.Add($"{item.Path}: expected a list (a JSON array), found a key \"{item.Key}\"");
+                    continue;
+                }
+                CheckValue(item, itemType, errors);
+            }
+            return;
+        }
+        if (section.Value is not null && !section.GetChildren().Any())
+        {
+            errors.Add($"{section.Path}: expected a section with settings ({string.Join(", ", PropertyNames(type))}), found a value");
+            return;
+        }
+        foreach (var child in section.GetChildren())
+        {
+            var property = type.GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            if (property is null)
+            {
+                errors.Add($"{child.Path}: unknown setting; known settings are {string.Join(", ", PropertyNames(type))}");
+                continue;
+            }
+            CheckValue(child, property.PropertyType, errors);
+        }
+    }
+
+    private static void CheckValue(IConfigurationSection section, Type type, List<string> errors)
+    {
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (underlying == typeof(string) || underlying.IsPrimitive || underlying == typeof(TimeSpan))
+        {
+            if (section.GetChildren().Any())
+            {
+                errors.Add($"{section.Path}: expected a single value, found a section");
+                return;
+            }
+            CheckScalar(section.Path, section.Value, underlying, errors);
+            return;
+        }
+        CheckShape(section, type, errors);
+    }
+
+    private static void CheckScalar(string path, string? value, Type type, List<string> errors)
+    {
+        if (value is null || type == typeof(string))
+        {
+            return;
+        }
+        var ok = type switch
+        {
+            _ when type == typeof(bool) => bool.TryParse(value, out _),
+            _ when type == typeof(int) => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
+            _ when type == typeof(long) => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
+            _ when type == typeof(double) => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _),
+            _ when type == typeof(TimeSpan) => TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out _),
+            _ => true,
+        };
+        if (!ok)
+        {
+            errors.Add($"{path}: \"{value}\" is not {Describe(type)}");
+        }
+    }
+
+    private static string Describe(Type type) => type switch
+    {
+        _ when type == typeof(bool) => "true or false",
+        _ when type == typeof(TimeSpan) => "a duration; write [d.]hh:mm:ss, e.g. \"00:05:00\" for five minutes",
+        _ when type == typeof(double) => "a number, e.g. 0.1",
+        _ => "a whole number, e.g. 268435456",
+    };
+
+    private static Type? ListItemType(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) ? type.GetGenericArguments()[0] : null;
+
+    private static IEnumerable<string> PropertyNames(Type type) =>
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name);
+
+    private static IEnumerable<string> KnownTopLevel() =>
+        PropertyNames(typeof(EdgeCacheOptions)).Concat(EdgeCacheSections.Keys);
+
+    private static void CheckHttpUri(string path, string? value, List<string> errors)
+    {
+        if (!Uri.TryCreate(value, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            errors.Add($"{path}: \"{value}\" is not an absolute http:// or https:// URL, e.g. http://127.0.0.1:9100");
+        }
+    }
+
+    private static void Positive(string path, long value, List<string> errors)
+    {
+        if (value <= 0)
+        {
+            errors.Add($"{path}: {value} must be greater than zero");
+        }
+    }
+
+    private static void NotNegative(string path, TimeSpan? value, List<string> errors)
+    {
+        if (value < TimeSpan.Zero)
+        {
+            errors.Add($"{path}: {value} is negative; use a duration of zero or more");
+        }
+    }
+
+    private static void NoEmptyItems(string path, IList items, List<string> errors)
+    {
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is string s && string.IsNullOrWhiteSpace(s))
+            {
+                errors.Add($"{path}:{i}: is empty");
+            }
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using EdgeCache.Caching;
+using EdgeCache.Caching.Stores;
+using EdgeCache.Demo;
+using EdgeCache.Origin;
+using EdgeCache.Rules;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.Hosting;
+
+/// <summary>
+/// Composes EdgeCache: the public proxy listener (YARP with the cache in its pipeline), the
+/// management listener (<c>/healthz</c>; later metrics and admin) so the proxy's own endpoints
+/// never collide with origin paths, and optionally the demo origin.
+/// </summary>
+internal sealed class EdgeCacheHost : IAsyncDisposable
+{
+    private EdgeCacheHost(WebApplication proxy, WebApplication management, DemoOrigin? demo)
+    {
+        Proxy = proxy;
+        Management = management;
+        Demo = demo;
+    }
+
+    public WebApplication Proxy { get; }
+    public WebApplication Management { get; }
+    public DemoOrigin? Demo { get; }
+
+    public IServiceProvider Services => Proxy.Services;
+
+    /// <summary>The first address the proxy listens on (known after start).</summary>
+    public Uri ProxyAddress => new(Proxy.Urls.First());
+    public Uri ManagementAddress => new(Management.Urls.First());
+
+    /// <summary>Reads and validates the configuration; throws <see cref="ConfigurationException"/> listing every error.</summary>
+    public static EdgeCacheHost Build(CommandLine commandLine, Action<IServiceCollection>? configureServices = null)
+    {
+        if (commandLine.Errors.Count > 0)
+        {
+            throw new ConfigurationException(commandLine.Errors);
+        }
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = commandLine.ConfigurationArgs,
+            ContentRootPath = CommandLine.FindContentRoot(Directory.GetCurrentDirectory()),
+        });
+        var configuration = builder.Configuration;
+        var errors = ConfigValidator.Validate(configuration);
+        if (errors.Count > 0)
+        {
+            throw new ConfigurationException(errors);
+        }
+        var options = configuration.GetSection(EdgeCacheOptions.Section).Get<EdgeCacheOptions>() ?? new EdgeCacheOptions();
+
+        var services = builder.Services;
+        services.TryAddSingleton(TimeProvider.System);
+        services.Configure<CacheOptions>(configuration.GetSection("EdgeCache:Cache"));
+        services.Configure<StorageOptions>(configuration.GetSection("EdgeCache:Storage"));
+        services.Configure<RulesOptions>(configuration.GetSection(EdgeCacheOptions.Section));
+        services.AddSingleton<RuleSetProvider>();
+        services.AddSingleton(sp => new MemoryStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Memory));
+        services.AddSingleton(sp =>
+        {
+            var disk = sp.GetRequiredService<IOptions<StorageOptions>>().Value.Disk;
+            return new DiskStore(
+                new DiskStoreOptions { Path = Path.Combine(builder.Environment.ContentRootPath, disk.Path), MaxBytes = disk.MaxBytes },
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DiskStore>>());
+        });
+        services.AddSingleton(sp => new TieredStore(
+            sp.GetRequiredService<MemoryStore>(),
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.Disk.Enabled ? sp.GetRequiredService<DiskStore>() : null,
+            sp.GetRequiredService<ILogger<TieredStore>>()));
+        services.AddSingleton<OriginFetcher>();
+        services.AddSingleton<FetchCoordinator>();
+
+        var proxyConfig = string.IsNullOrWhiteSpace(options.Origin)
+            ? configuration.GetSection("ReverseProxy")
+            : OriginShortcut.Build(options.Origin);
+        services.AddReverseProxy().LoadFromConfig(proxyConfig);
+        configureServices?.Invoke(services);
+
+        var proxy = builder.Build();
+        proxy.MapReverseProxy(pipeline =>
+        {
+            pipeline.UseSessionAffinity();
+            pipeline.UseLoadBalancing();
+            pipeline.UseMiddleware<CacheMiddleware>();
+            pipeline.UsePassiveHealthChecks();
+        });
+
+        var management = BuildManagement(options, builder.Environment.ContentRootPath, proxy);
+        var demo = commandLine.DemoOrigin ? new DemoOrigin(DemoOrigin.DefaultUrl) : null;
+        return new EdgeCacheHost(proxy, management, demo);
+    }
+
+    private static WebApplication BuildManagement(EdgeCacheOptions options, string contentRoot, WebApplication proxy)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, Args = [] });
+        builder.WebHost.UseUrls(options.ManagementUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(proxy.Services.GetRequiredService<ILoggerFactory>());
+        var app = builder.Build();
+        app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
+        return app;
+    }
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (Demo is not null)
+        {
+            await Demo.StartAsync(cancellationToken);
+        }
+        // Resolve the store now so the disk index scan starts with the process, not with the first request.
+        Proxy.Services.GetRequiredService<TieredStore>();
+        await Proxy.StartAsync(cancellationToken);
+        await Management.StartAsync(cancellationToken);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await Management.StopAsync(cancellationToken);
+        await Proxy.StopAsync(cancellationToken);
+        if (Demo is not null)
+        {
+            await Demo.StopAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Management.DisposeAsync();
+        await Proxy.DisposeAsync();
+        if (Demo is not null)
+        {
+            await Demo.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using EdgeCache.Caching;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace EdgeCache.Origin;
+
+/// <summary>
+/// Fetches one object through YARP's forwarder into a synthetic context, so the route's
+/// transforms and the cluster's client apply, while nothing reaches the reader until the cache
+/// has decided what to send. The same fetch serves the reader's miss, coalesced waiters and
+/// background revalidation.
+/// </summary>
+internal sealed class OriginFetcher
+{
+    private readonly IHttpForwarder _forwarder;
+    private readonly IOptionsMonitor<CacheOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly IServiceProvider _services;
+
+    public OriginFetcher(IHttpForwarder forwarder, IOptionsMonitor<CacheOptions> options, TimeProvider time, IServiceProvider services)
+    {
+        _forwarder = forwarder;
+        _options = options;
+        _time = time;
+        _services = services;
+    }
+
+    /// <param name="request">What to fetch.</param>
+    /// <param name="target">Where from.</param>
+    /// <param name="etag">Stored validator to revalidate with, if any.</param>
+    /// <param name="lastModified">Stored validator to revalidate with, if any.</param>
+    /// <param name="reader">The reader to stream an oversized response to; null for background fetches.</param>
+    /// <param name="cancellationToken">Ends the fetch.</param>
+    public async Task<OriginResponse> FetchAsync(
+        OriginRequest request,
+        OriginTarget? target,
+        string? etag,
+        string? lastModified,
+        HttpContext? reader,
+        CancellationToken cancellationToken)
+    {
+        var requestTime = _time.GetUtcNow();
+        if (target is null)
+        {
+            return new OriginResponse(OriginOutcome.Failed, StatusCodes.Status503ServiceUnavailable, new HeaderDictionary(),
+                default, requestTime, requestTime, ForwarderError.NoAvailableDestinations);
+        }
+
+        var context = new DefaultHttpContext { RequestServices = _services };
+        var http = context.Request;
+        http.Method = HttpMethods.Get;
+        http.Scheme = request.Scheme;
+        http.Host = request.Host;
+        http.PathBase = request.PathBase;
+        http.Path = request.Path;
+        http.QueryString = request.Query;
+        foreach (var header in request.Headers)
+        {
+            http.Headers[header.Key] = header.Value;
+        }
+        if (etag is not null)
+        {
+            http.Headers[HeaderNames.IfNoneMatch] = etag;
+        }
+        if (lastModified is not null)
+        {
+            http.Headers[HeaderNames.IfModifiedSince] = lastModified;
+        }
+        context.Connection.RemoteIpAddress = request.RemoteIpAddress;
+        context.RequestAborted = cancellationToken;
+
+        var capture = new CaptureStream(context, reader, _options.CurrentValue.MaxObjectBytes, "EdgeCache; fwd=miss; detail=too-large");
+        context.Response.Body = capture;
+
+        var error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
+        var responseTime = _time.GetUtcNow();
+
+        if (capture.TooLarge)
+        {
+            return new OriginResponse(OriginOutcome.TooLarge, context.Response.StatusCode, context.Response.Headers,
+                default, requestTime, responseTime, error, StreamedToReader: capture.Streaming);
+        }
+        if (error != ForwarderError.None)
+        {
+            return new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode, new HeaderDictionary(),
+                default, requestTime, responseTime, error);
+        }
+        return new OriginResponse(OriginOutcome.Response, context.Response.StatusCode, context.Response.Headers,
+            capture.Captured, requestTime, responseTime);
+    }
+}

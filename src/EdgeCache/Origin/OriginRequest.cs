@@ -1,0 +1,44 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace EdgeCache.Origin;
+
+/// <summary>
+/// A snapshot of the reader's request, enough to fetch the object again later (coalesced
+/// waiters, background refresh) after the reader's own context is gone. Always a GET: a HEAD
+/// miss fetches the whole object so the next GET is a hit, as Varnish does.
+/// </summary>
+internal sealed record OriginRequest(
+    string Scheme,
+    HostString Host,
+    PathString PathBase,
+    PathString Path,
+    QueryString Query,
+    KeyValuePair<string, string[]>[] Headers,
+    IPAddress? RemoteIpAddress)
+{
+    // The cache decides freshness itself: the reader's validators and ranges never reach the
+    // origin on a cacheable fetch, and its own validators are added for revalidation.
+    private static readonly HashSet<string> Excluded = new(StringComparer.OrdinalIgnoreCase)
+    {
+        HeaderNames.IfNoneMatch, HeaderNames.IfModifiedSince, HeaderNames.IfMatch,
+        HeaderNames.IfUnmodifiedSince, HeaderNames.IfRange, HeaderNames.Range,
+        HeaderNames.CacheControl, HeaderNames.Pragma, HeaderNames.Expect,
+        HeaderNames.ContentLength, HeaderNames.TransferEncoding,
+    };
+
+    public static OriginRequest From(HttpRequest request)
+    {
+        var headers = new List<KeyValuePair<string, string[]>>(request.Headers.Count);
+        foreach (var header in request.Headers)
+        {
+            if (!Excluded.Contains(header.Key))
+            {
+                headers.Add(new(header.Key, header.Value.ToArray()!));
+            }
+        }
+        return new OriginRequest(request.Scheme, request.Host, request.PathBase, request.Path, request.QueryString,
+            [.. headers], request.HttpContext.Connection.RemoteIpAddress);
+    }
+}

@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace EdgeCache.Origin;
+
+internal enum OriginOutcome
+{
+    /// <summary>A complete response, captured.</summary>
+    Response,
+
+    /// <summary>Larger than the maximum object size: streamed to the reader, or abandoned when there was none.</summary>
+    TooLarge,
+
+    /// <summary>No usable response: refused, reset, timed out, no destination.</summary>
+    Failed,
+}
+
+/// <summary>What a fetch through YARP produced.</summary>
+internal sealed record OriginResponse(
+    OriginOutcome Outcome,
+    int StatusCode,
+    IHeaderDictionary Headers,
+    ReadOnlyMemory<byte> Body,
+    DateTimeOffset RequestTime,
+    DateTimeOffset ResponseTime,
+    ForwarderError Error = ForwarderError.None,
+    bool StreamedToReader = false)
+{
+    /// <summary>The failure kind for Cache-Status details and logs.</summary>
+    public string FailureDetail => Error switch
+    {
+        ForwarderError.RequestTimedOut => "origin-timeout",
+        ForwarderError.NoAvailableDestinations => "origin-down",
+        ForwarderError.None => "origin-error",
+        _ => "origin-unreachable",
+    };
+}
