@@ -38,7 +38,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
     public Uri ManagementAddress => new(Management.Urls.First());
 
     /// <summary>Reads and validates the configuration; throws <see cref="ConfigurationException"/> listing every error.</summary>
-    public static EdgeCacheHost Build(CommandLine commandLine, Action<IServiceCollection>? configureServices = null)
+    public static EdgeCacheHost Build(CommandLine commandLine, Action<IServiceCollection>? configureServices = null, string? contentRoot = null)
     {
         if (commandLine.Errors.Count > 0)
         {
@@ -47,7 +47,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = commandLine.ConfigurationArgs,
-            ContentRootPath = CommandLine.FindContentRoot(Directory.GetCurrentDirectory()),
+            ContentRootPath = contentRoot ?? CommandLine.FindContentRoot(Directory.GetCurrentDirectory()),
         });
         var configuration = builder.Configuration;
         var errors = ConfigValidator.Validate(configuration);

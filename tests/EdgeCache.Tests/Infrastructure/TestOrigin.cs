@@ -1,0 +1,76 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCache.Tests.Infrastructure;
+
+/// <summary>
+/// A real origin on a loopback port whose behaviour a test sets per request, counting what it
+/// receives. Kestrel on port 0, so parallel runs never collide.
+/// </summary>
+internal sealed class TestOrigin : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private volatile Func<HttpContext, Task> _handler = context => context.Response.WriteAsync("default");
+
+    private TestOrigin(WebApplication app)
+    {
+        _app = app;
+        _app.Run(async context =>
+        {
+            _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString,
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+            await _handler(context);
+        });
+    }
+
+    public Uri Address => new(_app.Urls.First());
+
+    public IReadOnlyCollection<RecordedRequest> Requests => _requests;
+
+    public int RequestCount => _requests.Count;
+
+    public int CountFor(string pathAndQuery) => _requests.Count(r => r.PathAndQuery == pathAndQuery);
+
+    public static async Task<TestOrigin> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var origin = new TestOrigin(builder.Build());
+        await origin._app.StartAsync();
+        return origin;
+    }
+
+    /// <summary>Every request from now on is answered by <paramref name="handler"/>.</summary>
+    public void Respond(Func<HttpContext, Task> handler) => _handler = handler;
+
+    /// <summary>A 200 with this body and these headers, answering 304 to a matching If-None-Match.</summary>
+    public void RespondWith(string body, params (string Name, string Value)[] headers) => Respond(context => Answer(context, body, headers));
+
+    /// <summary>The origin's clock, for its <c>Date</c> header; tests that move EdgeCache's clock move this one too.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
+    public Task Answer(HttpContext context, string body, params (string Name, string Value)[] headers)
+    {
+        context.Response.Headers.Date = Clock.GetUtcNow().ToString("r");
+        foreach (var (name, value) in headers)
+        {
+            context.Response.Headers.Append(name, value);
+        }
+        var etag = context.Response.Headers.ETag.ToString();
+        if (etag.Length > 0 && context.Request.Headers.IfNoneMatch.ToString() == etag)
+        {
+            context.Response.StatusCode = StatusCodes.Status304NotModified;
+            return Task.CompletedTask;
+        }
+        return context.Response.WriteAsync(body);
+    }
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    internal sealed record RecordedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers);
+}
