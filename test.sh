@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Restores, builds and runs every EdgeCache test. Installs what it needs when missing.
+# Usage: ./test.sh        (from the repository root)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "test.sh: the .NET 10 SDK is required (dotnet not found on PATH)" >&2
+  exit 1
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+dotnet restore EdgeCache.sln
+dotnet build EdgeCache.sln --no-restore -c Release
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+status=0
+dotnet test EdgeCache.sln --no-build -c Release --logger "trx;LogFileName=tests.trx" --results-directory "$results" || status=$?
+
+# One closing line a reader (or CI) can take in at a glance: "N passed, N failed".
+passed=0 failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0}))
+done
+echo "${passed} passed, ${failed} failed"
+exit "$status"
