@@ -24,6 +24,7 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _evictionLock = new();
+    private readonly DateTime _openedAt = DateTime.UtcNow; // file times are wall-clock times
     private long _bytes;
     private long _corrupt;
     private long _evictions;
@@ -137,7 +138,11 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 if (path.Contains(TempMarker, StringComparison.Ordinal))
                 {
-                    TryDelete(path); // left by a write that never finished
+                    // Left by a write that never finished, unless it is one of this process's writes in progress.
+                    if (File.GetLastWriteTimeUtc(path) < _openedAt)
+                    {
+                        TryDelete(path);
+                    }
                     continue;
                 }
                 if (!path.EndsWith(Extension, StringComparison.Ordinal))

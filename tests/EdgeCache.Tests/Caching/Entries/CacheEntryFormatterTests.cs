@@ -1,0 +1,75 @@
+using System.Text;
+using EdgeCache.Caching.Entries;
+
+namespace EdgeCache.Tests.Caching.Entries;
+
+public sealed class CacheEntryFormatterTests
+{
+    private static CacheEntry Sample() => new()
+    {
+        Key = "GET http://e.com/a",
+        StatusCode = 200,
+        Headers = [new("Content-Type", ["text/html"]), new("X-Multi", ["a", "b"])],
+        Body = Encoding.UTF8.GetBytes("<p>hello</p>"),
+        ResponseTime = new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero),
+        InitialAge = TimeSpan.FromSeconds(3),
+        FreshnessLifetime = TimeSpan.FromMinutes(5),
+        StaleWhileRevalidate = TimeSpan.FromSeconds(30),
+        StaleIfError = TimeSpan.FromDays(1),
+        Flags = CacheEntryFlags.NoCache,
+        ETag = "\"v1\"",
+        LastModified = "Sat, 21 Nov 2026 12:00:00 GMT",
+        Tags = ["news", "front"],
+        VaryHeaders = ["accept-language"],
+    };
+
+    [Fact]
+    public void Deserialize_Serialized_RoundTripsEveryField()
+    {
+        var original = Sample();
+
+        var copy = CacheEntryFormatter.Deserialize(CacheEntryFormatter.Serialize(original));
+
+        Assert.NotNull(copy);
+        Assert.Equal(original.Key, copy.Key);
+        Assert.Equal(original.StatusCode, copy.StatusCode);
+        Assert.Equal(original.Body.ToArray(), copy.Body.ToArray());
+        Assert.Equal(original.ResponseTime, copy.ResponseTime);
+        Assert.Equal(original.InitialAge, copy.InitialAge);
+        Assert.Equal(original.FreshnessLifetime, copy.FreshnessLifetime);
+        Assert.Equal(original.StaleWhileRevalidate, copy.StaleWhileRevalidate);
+        Assert.Equal(original.StaleIfError, copy.StaleIfError);
+        Assert.Equal(original.Flags, copy.Flags);
+        Assert.Equal(original.ETag, copy.ETag);
+        Assert.Equal(original.LastModified, copy.LastModified);
+        Assert.Equal(original.Tags, copy.Tags);
+        Assert.Equal(original.VaryHeaders, copy.VaryHeaders);
+        Assert.Equal(["a", "b"], copy.Headers[1].Value);
+    }
+
+    [Fact]
+    public void Deserialize_AnyFlippedByte_Rejected()
+    {
+        var bytes = CacheEntryFormatter.Serialize(Sample());
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var damaged = (byte[])bytes.Clone();
+            damaged[i] ^= 0x20;
+            Assert.Null(CacheEntryFormatter.Deserialize(damaged));
+        }
+    }
+
+    [Fact]
+    public void Deserialize_Truncated_Rejected()
+    {
+        var bytes = CacheEntryFormatter.Serialize(Sample());
+        for (var length = 0; length < bytes.Length; length += 7)
+        {
+            Assert.Null(CacheEntryFormatter.Deserialize(bytes[..length]));
+        }
+    }
+
+    [Fact]
+    public void Crc32C_KnownVector_Matches() =>
+        Assert.Equal(0xE3069283u, Crc32C.Compute("123456789"u8));
+}

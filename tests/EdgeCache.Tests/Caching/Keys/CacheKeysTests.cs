@@ -1,0 +1,106 @@
+using EdgeCache.Caching.Keys;
+using EdgeCache.Rules;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeCache.Tests.Caching.Keys;
+
+public sealed class CacheKeysTests
+{
+    private static HttpRequest Request(string scheme, string host, string path, string query = "", string method = "GET")
+    {
+        var context = new DefaultHttpContext();
+        context.Request.Method = method;
+        context.Request.Scheme = scheme;
+        context.Request.Host = new HostString(host);
+        context.Request.Path = path;
+        context.Request.QueryString = new QueryString(query);
+        return context.Request;
+    }
+
+    private static CacheRule Rule(Action<CacheRuleOptions> configure)
+    {
+        var options = new CacheRuleOptions();
+        configure(options);
+        return new CacheRule("t", options);
+    }
+
+    [Fact]
+    public void Primary_HostCaseAndDefaultPort_Normalised() =>
+        Assert.Equal(CacheKeys.Primary(Request("http", "www.example.com", "/a"), CacheRule.Default),
+            CacheKeys.Primary(Request("http", "WWW.Example.COM:80", "/a"), CacheRule.Default));
+
+    [Fact]
+    public void Primary_NonDefaultPort_Kept() =>
+        Assert.NotEqual(CacheKeys.Primary(Request("http", "example.com", "/a"), CacheRule.Default),
+            CacheKeys.Primary(Request("http", "example.com:8080", "/a"), CacheRule.Default));
+
+    [Fact]
+    public void Primary_HeadAndGet_SameKey() =>
+        Assert.Equal(CacheKeys.Primary(Request("https", "e.com", "/a", method: "HEAD"), CacheRule.Default),
+            CacheKeys.Primary(Request("https", "e.com", "/a"), CacheRule.Default));
+
+    [Fact]
+    public void Primary_SchemeDiffers_DifferentKeys() =>
+        Assert.NotEqual(CacheKeys.Primary(Request("https", "e.com", "/a"), CacheRule.Default),
+            CacheKeys.Primary(Request("http", "e.com", "/a"), CacheRule.Default));
+
+    [Fact]
+    public void Primary_PathCase_Significant() =>
+        Assert.NotEqual(CacheKeys.Primary(Request("http", "e.com", "/A"), CacheRule.Default),
+            CacheKeys.Primary(Request("http", "e.com", "/a"), CacheRule.Default));
+
+    [Fact]
+    public void Primary_QueryOrderWithoutRule_Significant() =>
+        Assert.NotEqual(CacheKeys.Primary(Request("http", "e.com", "/", "?a=1&b=2"), CacheRule.Default),
+            CacheKeys.Primary(Request("http", "e.com", "/", "?b=2&a=1"), CacheRule.Default));
+
+    [Fact]
+    public void Primary_SortRule_OrderIgnored()
+    {
+        var rule = Rule(r => r.SortQueryParameters = true);
+        Assert.Equal(CacheKeys.Primary(Request("http", "e.com", "/", "?a=1&b=2"), rule),
+            CacheKeys.Primary(Request("http", "e.com", "/", "?b=2&a=1"), rule));
+    }
+
+    [Fact]
+    public void Primary_IgnoredParameters_Dropped()
+    {
+        var rule = Rule(r => r.IgnoreQueryParameters.Add("utm_*"));
+        Assert.Equal(CacheKeys.Primary(Request("http", "e.com", "/p", "?id=7"), rule),
+            CacheKeys.Primary(Request("http", "e.com", "/p", "?utm_source=x&id=7&utm_medium=y"), rule));
+    }
+
+    [Fact]
+    public void Primary_AllParametersIgnored_SameAsNoQuery()
+    {
+        var rule = Rule(r => r.IgnoreQueryParameters.Add("utm_*"));
+        Assert.Equal(CacheKeys.Primary(Request("http", "e.com", "/p"), rule),
+            CacheKeys.Primary(Request("http", "e.com", "/p", "?utm_source=x"), rule));
+    }
+
+    [Fact]
+    public void Primary_KeyHeader_SeparatesValues()
+    {
+        var rule = Rule(r => r.KeyHeaders.Add("X-Device"));
+        var mobile = Request("http", "e.com", "/");
+        mobile.Headers["X-Device"] = "mobile";
+        var desktop = Request("http", "e.com", "/");
+        desktop.Headers["X-Device"] = "desktop";
+
+        Assert.NotEqual(CacheKeys.Primary(mobile, rule), CacheKeys.Primary(desktop, rule));
+    }
+
+    [Fact]
+    public void Variant_DifferentValues_DifferentKeys() =>
+        Assert.NotEqual(CacheKeys.Variant("k", ["accept-language"], new HeaderDictionary { ["Accept-Language"] = "en" }),
+            CacheKeys.Variant("k", ["accept-language"], new HeaderDictionary { ["Accept-Language"] = "fr" }));
+
+    [Fact]
+    public void Variant_WhitespaceDifferences_SameKey() =>
+        Assert.Equal(CacheKeys.Variant("k", ["accept-encoding"], new HeaderDictionary { ["Accept-Encoding"] = "gzip,  br" }),
+            CacheKeys.Variant("k", ["accept-encoding"], new HeaderDictionary { ["Accept-Encoding"] = "gzip, br" }));
+
+    [Fact]
+    public void ParseVary_MixedCaseDuplicates_LowerSortedUnique() =>
+        Assert.Equal(["accept-encoding", "accept-language"], CacheKeys.ParseVary(["Accept-Language, accept-encoding", "ACCEPT-LANGUAGE"]));
+}

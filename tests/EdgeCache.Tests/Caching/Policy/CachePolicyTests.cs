@@ -1,0 +1,258 @@
+using EdgeCache.Caching;
+using EdgeCache.Caching.Entries;
+using EdgeCache.Caching.Policy;
+using EdgeCache.Rules;
+using EdgeCache.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeCache.Tests.Caching.Policy;
+
+public sealed class CachePolicyTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+    private static readonly CacheOptions Options = new() { DefaultStaleIfError = TimeSpan.FromHours(24) };
+
+    private static HeaderDictionary Headers(params (string Name, string Value)[] headers)
+    {
+        var dictionary = new HeaderDictionary { ["Date"] = HttpDates.Format(Now) };
+        foreach (var (name, value) in headers)
+        {
+            dictionary.Append(name, value);
+        }
+        return dictionary;
+    }
+
+    private static StorageDecision Evaluate(HeaderDictionary headers, int status = 200, bool authorization = false, CacheRule? rule = null) =>
+        CachePolicy.EvaluateResponse(status, headers, authorization, rule ?? CacheRule.Default, Options, Now, Now);
+
+    private static CacheRule Rule(Action<CacheRuleOptions> configure)
+    {
+        var options = new CacheRuleOptions();
+        configure(options);
+        return new CacheRule("test", options);
+    }
+
+    private static CacheEntry Entry(TimeSpan lifetime, TimeSpan swr = default, TimeSpan sie = default, CacheEntryFlags flags = CacheEntryFlags.None) => new()
+    {
+        Key = "k",
+        StatusCode = 200,
+        ResponseTime = Now,
+        FreshnessLifetime = lifetime,
+        StaleWhileRevalidate = swr,
+        StaleIfError = sie,
+        Flags = flags,
+        ETag = "\"e1\"",
+        LastModified = HttpDates.Format(Now.AddDays(-1)),
+    };
+
+    [Fact]
+    public void BypassReason_Post_Method() =>
+        Assert.Equal("method", CachePolicy.BypassReason("POST", new HeaderDictionary(), CacheRule.Default));
+
+    [Fact]
+    public void BypassReason_Get_Null() =>
+        Assert.Null(CachePolicy.BypassReason("GET", new HeaderDictionary(), CacheRule.Default));
+
+    [Fact]
+    public void BypassReason_Authorization_Bypassed() =>
+        Assert.Equal("authorization", CachePolicy.BypassReason("GET", new HeaderDictionary { ["Authorization"] = "Bearer x" }, CacheRule.Default));
+
+    [Fact]
+    public void BypassReason_AuthorizationWithRule_Cacheable() =>
+        Assert.Null(CachePolicy.BypassReason("GET", new HeaderDictionary { ["Authorization"] = "Bearer x" }, Rule(r => r.CacheAuthorized = true)));
+
+    [Fact]
+    public void BypassReason_RuleBypass_Rule() =>
+        Assert.Equal("rule", CachePolicy.BypassReason("GET", new HeaderDictionary(), Rule(r => r.Bypass = true)));
+
+    [Fact]
+    public void ClientRequiresReload_NoCacheByDefault_Ignored() =>
+        Assert.False(CachePolicy.ClientRequiresReload(new HeaderDictionary { ["Cache-Control"] = "no-cache" }, new CacheOptions()));
+
+    [Fact]
+    public void ClientRequiresReload_MaxAgeZeroWhenHonoured_True() =>
+        Assert.True(CachePolicy.ClientRequiresReload(new HeaderDictionary { ["Cache-Control"] = "max-age=0" }, new CacheOptions { HonourClientCacheControl = true }));
+
+    [Fact]
+    public void ClientRequiresReload_PragmaWhenHonoured_True() =>
+        Assert.True(CachePolicy.ClientRequiresReload(new HeaderDictionary { ["Pragma"] = "no-cache" }, new CacheOptions { HonourClientCacheControl = true }));
+
+    [Fact]
+    public void EvaluateResponse_SMaxAgeOverMaxAge_SMaxAgeWins() =>
+        Assert.Equal(TimeSpan.FromSeconds(100), Evaluate(Headers(("Cache-Control", "max-age=10, s-maxage=100"))).FreshnessLifetime);
+
+    [Fact]
+    public void EvaluateResponse_MaxAgeOverExpires_MaxAgeWins() =>
+        Assert.Equal(TimeSpan.FromSeconds(10), Evaluate(Headers(("Cache-Control", "max-age=10"), ("Expires", HttpDates.Format(Now.AddHours(1))))).FreshnessLifetime);
+
+    [Fact]
+    public void EvaluateResponse_Expires_LifetimeIsExpiresMinusDate() =>
+        Assert.Equal(TimeSpan.FromMinutes(5), Evaluate(Headers(("Expires", HttpDates.Format(Now.AddMinutes(5))))).FreshnessLifetime);
+
+    [Fact]
+    public void EvaluateResponse_InvalidExpires_StaleNotError()
+    {
+        var decision = Evaluate(Headers(("Expires", "0"), ("ETag", "\"x\"")));
+
+        Assert.True(decision.Storable);
+        Assert.Equal(TimeSpan.Zero, decision.FreshnessLifetime);
+    }
+
+    [Fact]
+    public void EvaluateResponse_InvalidMaxAge_Stale() =>
+        Assert.Equal(TimeSpan.Zero, Evaluate(Headers(("Cache-Control", "max-age=soon"), ("ETag", "\"x\""))).FreshnessLifetime);
+
+    [Fact]
+    public void EvaluateResponse_NoStore_NotStorable() =>
+        Assert.Equal("no-store", Evaluate(Headers(("Cache-Control", "no-store, max-age=60"))).Reason);
+
+    [Fact]
+    public void EvaluateResponse_Private_NotStorable() =>
+        Assert.Equal("private", Evaluate(Headers(("Cache-Control", "private, max-age=60"))).Reason);
+
+    [Fact]
+    public void EvaluateResponse_PrivateWithRule_Storable() =>
+        Assert.True(Evaluate(Headers(("Cache-Control", "private, max-age=60")), rule: Rule(r => r.CachePrivate = true)).Storable);
+
+    [Fact]
+    public void EvaluateResponse_SetCookie_NotStorable() =>
+        Assert.Equal("set-cookie", Evaluate(Headers(("Cache-Control", "max-age=60"), ("Set-Cookie", "a=b"))).Reason);
+
+    [Fact]
+    public void EvaluateResponse_SetCookieWithRule_Storable() =>
+        Assert.True(Evaluate(Headers(("Cache-Control", "max-age=60"), ("Set-Cookie", "a=b")), rule: Rule(r => r.CacheSetCookie = true)).Storable);
+
+    [Fact]
+    public void EvaluateResponse_RequestHadAuthorization_NotStorableEvenIfPublic() =>
+        Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", "public, max-age=60")), authorization: true).Reason);
+
+    [Fact]
+    public void EvaluateResponse_VaryStar_NotStorable() =>
+        Assert.Equal("vary-star", Evaluate(Headers(("Cache-Control", "max-age=60"), ("Vary", "*"))).Reason);
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(503)]
+    [InlineData(206)]
+    public void EvaluateResponse_ErrorOrPartialStatus_NotStorable(int status) =>
+        Assert.False(Evaluate(Headers(("Cache-Control", "max-age=60")), status).Storable);
+
+    [Fact]
+    public void EvaluateResponse_HeuristicStatusWithLastModified_TenPercentOfAge() =>
+        Assert.Equal(TimeSpan.FromHours(1), Evaluate(Headers(("Last-Modified", HttpDates.Format(Now.AddHours(-10))))).FreshnessLifetime);
+
+    [Fact]
+    public void EvaluateResponse_HeuristicLifetime_Capped() =>
+        Assert.Equal(TimeSpan.FromDays(1), Evaluate(Headers(("Last-Modified", HttpDates.Format(Now.AddDays(-365))))).FreshnessLifetime);
+
+    [Fact]
+    public void EvaluateResponse_NonHeuristicStatusWithoutFreshness_NotStorable() =>
+        Assert.Equal("no-freshness", Evaluate(Headers(("Last-Modified", HttpDates.Format(Now.AddHours(-10)))), status: 302).Reason);
+
+    [Fact]
+    public void EvaluateResponse_RuleTtl_OverridesOrigin() =>
+        Assert.Equal(TimeSpan.FromMinutes(5), Evaluate(Headers(("Cache-Control", "max-age=0")), rule: Rule(r => r.Ttl = TimeSpan.FromMinutes(5))).FreshnessLifetime);
+
+    [Fact]
+    public void EvaluateResponse_RuleTtl_DoesNotOverrideNoStore() =>
+        Assert.False(Evaluate(Headers(("Cache-Control", "no-store")), rule: Rule(r => r.Ttl = TimeSpan.FromMinutes(5))).Storable);
+
+    [Fact]
+    public void EvaluateResponse_NoCache_StoredButAlwaysRevalidated() =>
+        Assert.Equal(CacheEntryFlags.NoCache, Evaluate(Headers(("Cache-Control", "no-cache"), ("ETag", "\"x\""))).Flags);
+
+    [Fact]
+    public void EvaluateResponse_OriginStaleIfError_Used() =>
+        Assert.Equal(TimeSpan.FromSeconds(600), Evaluate(Headers(("Cache-Control", "max-age=60, stale-if-error=600"))).StaleIfError);
+
+    [Fact]
+    public void EvaluateResponse_NoOriginWindows_RuleGraceThenDefault()
+    {
+        Assert.Equal(TimeSpan.FromHours(2), Evaluate(Headers(("Cache-Control", "max-age=60")), rule: Rule(r => r.StaleIfError = TimeSpan.FromHours(2))).StaleIfError);
+        Assert.Equal(TimeSpan.FromHours(24), Evaluate(Headers(("Cache-Control", "max-age=60"))).StaleIfError);
+    }
+
+    [Theory]
+    [InlineData("max-age=60, must-revalidate")]
+    [InlineData("max-age=60, proxy-revalidate")]
+    [InlineData("s-maxage=60")]
+    public void EvaluateResponse_MustRevalidate_NoGraceWindow(string cacheControl) =>
+        Assert.Equal(TimeSpan.Zero, Evaluate(Headers(("Cache-Control", cacheControl))).StaleIfError);
+
+    [Fact]
+    public void EvaluateResponse_MustRevalidateWithRulePermission_GraceWindow() =>
+        Assert.Equal(TimeSpan.FromHours(1), Evaluate(Headers(("Cache-Control", "max-age=60, must-revalidate")),
+            rule: Rule(r => { r.StaleIfError = TimeSpan.FromHours(1); r.ServeStaleDespiteRevalidate = true; })).StaleIfError);
+
+    [Fact]
+    public void EvaluateResponse_AgeHeader_CountsTowardsInitialAge() =>
+        Assert.Equal(TimeSpan.FromSeconds(30), Evaluate(Headers(("Cache-Control", "max-age=60"), ("Age", "30"))).InitialAge);
+
+    [Fact]
+    public void EvaluateResponse_DateInPast_ApparentAge() =>
+        Assert.Equal(TimeSpan.FromSeconds(20), CachePolicy.EvaluateResponse(200,
+            new HeaderDictionary { ["Date"] = HttpDates.Format(Now.AddSeconds(-20)), ["Cache-Control"] = "max-age=60" },
+            false, CacheRule.Default, Options, Now, Now).InitialAge);
+
+    [Fact]
+    public void Classify_WithinLifetime_Fresh() =>
+        Assert.Equal(Freshness.Fresh, CachePolicy.Classify(Entry(TimeSpan.FromSeconds(60)), Now.AddSeconds(59)));
+
+    [Fact]
+    public void Classify_PastLifetimeWithinSwr_StaleWhileRevalidate() =>
+        Assert.Equal(Freshness.StaleWhileRevalidate, CachePolicy.Classify(Entry(TimeSpan.FromSeconds(60), swr: TimeSpan.FromSeconds(30)), Now.AddSeconds(80)));
+
+    [Fact]
+    public void Classify_PastSwr_Stale() =>
+        Assert.Equal(Freshness.Stale, CachePolicy.Classify(Entry(TimeSpan.FromSeconds(60), swr: TimeSpan.FromSeconds(30)), Now.AddSeconds(91)));
+
+    [Fact]
+    public void Classify_NoCacheEntry_AlwaysStale() =>
+        Assert.Equal(Freshness.Stale, CachePolicy.Classify(Entry(TimeSpan.FromSeconds(60), flags: CacheEntryFlags.NoCache), Now));
+
+    [Fact]
+    public void CanServeStaleOnError_WithinWindow_True() =>
+        Assert.True(CachePolicy.CanServeStaleOnError(Entry(TimeSpan.FromSeconds(60), sie: TimeSpan.FromHours(1)), Now.AddMinutes(30)));
+
+    [Fact]
+    public void CanServeStaleOnError_PastWindow_False() =>
+        Assert.False(CachePolicy.CanServeStaleOnError(Entry(TimeSpan.FromSeconds(60), sie: TimeSpan.FromHours(1)), Now.AddHours(2)));
+
+    [Fact]
+    public void IsNotModified_MatchingWeakETag_True() =>
+        Assert.True(CachePolicy.IsNotModified(Entry(TimeSpan.Zero), new HeaderDictionary { ["If-None-Match"] = "W/\"e1\"" }));
+
+    [Fact]
+    public void IsNotModified_OtherETag_False() =>
+        Assert.False(CachePolicy.IsNotModified(Entry(TimeSpan.Zero), new HeaderDictionary { ["If-None-Match"] = "\"other\"" }));
+
+    [Fact]
+    public void IsNotModified_IfModifiedSinceAfterLastModified_True() =>
+        Assert.True(CachePolicy.IsNotModified(Entry(TimeSpan.Zero), new HeaderDictionary { ["If-Modified-Since"] = HttpDates.Format(Now) }));
+
+    [Fact]
+    public void IsNotModified_IfModifiedSinceBeforeLastModified_False() =>
+        Assert.False(CachePolicy.IsNotModified(Entry(TimeSpan.Zero), new HeaderDictionary { ["If-Modified-Since"] = HttpDates.Format(Now.AddDays(-2)) }));
+
+    [Fact]
+    public void MergeNotModified_NewCacheControlReplacesOldButBodyHeadersKept()
+    {
+        var merged = CachePolicy.MergeNotModified(
+            [new("Cache-Control", ["max-age=10"]), new("Content-Type", ["text/html"])],
+            new HeaderDictionary { ["Cache-Control"] = "max-age=99", ["Content-Type"] = "text/plain" });
+
+        Assert.Equal("max-age=99", merged["Cache-Control"].ToString());
+        Assert.Equal("text/html", merged["Content-Type"].ToString());
+    }
+
+    [Fact]
+    public void EntryAge_AdvancesWithManualClock()
+    {
+        var clock = new ManualClock(Now);
+        var entry = Entry(TimeSpan.FromSeconds(60)) with { InitialAge = TimeSpan.FromSeconds(5) };
+        clock.Advance(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(TimeSpan.FromSeconds(15), entry.Age(clock.GetUtcNow()));
+        Assert.Equal(TimeSpan.FromSeconds(45), entry.TimeToLive(clock.GetUtcNow()));
+    }
+}

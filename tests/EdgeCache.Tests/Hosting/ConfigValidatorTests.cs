@@ -1,0 +1,73 @@
+using EdgeCache.Hosting;
+using Microsoft.Extensions.Configuration;
+
+namespace EdgeCache.Tests.Hosting;
+
+public sealed class ConfigValidatorTests
+{
+    private static IReadOnlyList<string> Validate(params (string Key, string Value)[] values) =>
+        ConfigValidator.Validate(new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
+            .Build());
+
+    [Fact]
+    public void Validate_OriginShortcut_Valid() =>
+        Assert.Empty(Validate(("EdgeCache:Origin", "http://127.0.0.1:9100")));
+
+    [Fact]
+    public void Validate_SeveralProblems_AllListedWithPaths()
+    {
+        var errors = Validate(
+            ("EdgeCache:Origin", "http://127.0.0.1:9100"),
+            ("EdgeCache:Cache:MaxObjectBytes", "lots"),
+            ("EdgeCache:Rules:0:Ttl", "5 minutes"),
+            ("EdgeCache:Rules:1:Bypass", "maybe"),
+            ("EdgeCache:Storage:Memory:MaxBites", "10"));
+
+        Assert.Equal(4, errors.Count);
+        Assert.Contains(errors, e => e.StartsWith("EdgeCache:Cache:MaxObjectBytes: \"lots\""));
+        Assert.Contains(errors, e => e.StartsWith("EdgeCache:Rules:0:Ttl: \"5 minutes\" is not a duration"));
+        Assert.Contains(errors, e => e.StartsWith("EdgeCache:Rules:1:Bypass: \"maybe\" is not true or false"));
+        Assert.Contains(errors, e => e.StartsWith("EdgeCache:Storage:Memory:MaxBites: unknown setting"));
+    }
+
+    [Fact]
+    public void Validate_BadValues_RangeErrors()
+    {
+        var errors = Validate(
+            ("EdgeCache:Origin", "ftp://x"),
+            ("EdgeCache:Cache:HeuristicFraction", "2"),
+            ("EdgeCache:Storage:Disk:MaxBytes", "0"),
+            ("EdgeCache:Rules:0:Paths:0", "news/*"));
+
+        Assert.Contains(errors, e => e.StartsWith("EdgeCache:Origin:"));
+        Assert.Contains(errors, e => e.StartsWith("EdgeCache:Cache:HeuristicFraction:"));
+        Assert.Contains(errors, e => e.StartsWith("EdgeCache:Storage:Disk:MaxBytes:"));
+        Assert.Contains(errors, e => e.StartsWith("EdgeCache:Rules:0:Paths:"));
+    }
+
+    [Fact]
+    public void Validate_NoOriginAndNoRoutes_ExplainsWhatToDo() =>
+        Assert.Contains("--origin", Assert.Single(Validate()));
+
+    [Fact]
+    public void Validate_RouteToUnknownClusterAndBadAddress_Listed()
+    {
+        var errors = Validate(
+            ("ReverseProxy:Routes:r1:ClusterId", "nope"),
+            ("ReverseProxy:Routes:r1:Match:Path", "{**catch-all}"),
+            ("ReverseProxy:Clusters:c1:Destinations:d1:Address", "not a url"));
+
+        Assert.Contains(errors, e => e.StartsWith("ReverseProxy:Routes:r1:ClusterId: \"nope\" is not a cluster"));
+        Assert.Contains(errors, e => e.StartsWith("ReverseProxy:Clusters:c1:Destinations:d1:Address:"));
+    }
+
+    [Fact]
+    public void Validate_RepositoryDefaultAppSettings_Valid()
+    {
+        var root = CommandLine.FindContentRoot(AppContext.BaseDirectory);
+        var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(root, "appsettings.json")).Build();
+
+        Assert.Empty(ConfigValidator.Validate(configuration));
+    }
+}
