@@ -231,19 +231,27 @@ public sealed class CachingProxyTests : IAsyncLifetime
         Assert.Equal(1, _origin.RequestCount);
     }
 
-    [Fact]
-    public async Task Get_CorruptFileOnDisk_DroppedAndCountedNotServed()
+    [Theory]
+    [InlineData("corrupt")]
+    [InlineData("truncated")]
+    public async Task Get_DamagedFileOnDisk_DroppedAndCountedNotServed(string damage)
     {
         _origin.RespondWith("genuine", ("Cache-Control", "public, max-age=600"));
-        var cacheDir = TempDirectory.Create("edgecache-corrupt");
+        var cacheDir = TempDirectory.Create("edgecache-damaged");
         await using (var first = await TestProxy.StartAsync(_origin.Address, cacheDir))
         {
             await first.Client.GetAsync("/damaged");
         }
         var file = Assert.Single(Directory.GetFiles(cacheDir, "*.ece", SearchOption.AllDirectories));
         var bytes = await File.ReadAllBytesAsync(file);
-        var at = Array.LastIndexOf(bytes, (byte)'g'); // a byte of the body: "genuine"
-        bytes[at] = (byte)'G';
+        if (damage == "corrupt")
+        {
+            bytes[Array.LastIndexOf(bytes, (byte)'g')] = (byte)'G'; // a byte of the body: "genuine"
+        }
+        else
+        {
+            bytes = bytes[..^10];
+        }
         await File.WriteAllBytesAsync(file, bytes);
 
         await using var second = await TestProxy.StartAsync(_origin.Address, cacheDir);
@@ -253,27 +261,7 @@ public sealed class CachingProxyTests : IAsyncLifetime
         Assert.Equal("genuine", await response.Content.ReadAsStringAsync());
         Assert.StartsWith("EdgeCache; fwd=miss", CacheStatus(response));
         Assert.Equal(1, second.Get<DiskStore>().CorruptEntries);
-        Assert.Equal(2, _origin.RequestCount);
-    }
-
-    [Fact]
-    public async Task Get_TruncatedFileOnDisk_DroppedNotServed()
-    {
-        _origin.RespondWith("whole body", ("Cache-Control", "public, max-age=600"));
-        var cacheDir = TempDirectory.Create("edgecache-truncated");
-        await using (var first = await TestProxy.StartAsync(_origin.Address, cacheDir))
-        {
-            await first.Client.GetAsync("/cut");
-        }
-        var file = Assert.Single(Directory.GetFiles(cacheDir, "*.ece", SearchOption.AllDirectories));
-        var bytes = await File.ReadAllBytesAsync(file);
-        await File.WriteAllBytesAsync(file, bytes[..^10]);
-
-        await using var second = await TestProxy.StartAsync(_origin.Address, cacheDir);
-        var response = await second.Client.GetAsync("/cut");
-
-        Assert.Equal("whole body", await response.Content.ReadAsStringAsync());
-        Assert.StartsWith("EdgeCache; fwd=miss", CacheStatus(response));
+        Assert.False(File.Exists(file) && (await File.ReadAllBytesAsync(file)).SequenceEqual(bytes)); // the damaged file is gone
         Assert.Equal(2, _origin.RequestCount);
     }
 
