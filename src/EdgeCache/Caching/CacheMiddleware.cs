@@ -2,6 +2,7 @@ using EdgeCache.Caching.Entries;
 using EdgeCache.Caching.Keys;
 using EdgeCache.Caching.Policy;
 using EdgeCache.Caching.Stores;
+using EdgeCache.Degraded;
 using EdgeCache.Origin;
 using EdgeCache.Rules;
 using Microsoft.AspNetCore.Http;
@@ -9,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 
 namespace EdgeCache.Caching;
@@ -16,13 +18,16 @@ namespace EdgeCache.Caching;
 /// <summary>
 /// The cache, as a step of YARP's proxy pipeline (after load balancing picked a destination).
 /// <code>
-/// 1. Not cacheable by method or rule      → YARP forwards it untouched (fwd=bypass / fwd=method).
+/// 1. Not cacheable by method or rule      → YARP forwards it untouched (fwd=bypass / fwd=method);
+///                                           if the origin fails, the friendly error page.
 /// 2. Build the key, look it up (memory, then disk); a Vary marker selects the variant; a store error is a miss.
 /// 3. Fresh                                → serve the hit.
 /// 4. Stale within stale-while-revalidate  → serve it, start one background refresh for the key.
-/// 5. Otherwise fetch, one fetch per key (coalesced), conditional when the copy has validators:
+/// 5. Otherwise fetch, one fetch per key (coalesced), conditional when the copy has validators.
+///    In degraded mode (no destination up) the fetch fails at once, without contacting the origin.
+///    With a servable stale copy, wait at most the stale deadline; the fetch goes on in the background.
 ///    304 → refresh the stored copy; storable → store; uncacheable → only the leader gets it.
-/// 6. The origin failed                    → the stale copy within stale-if-error, else the origin's error.
+/// 6. The origin failed                    → the stale copy within stale-if-error, else the error page.
 /// </code>
 /// Every response gets <c>Cache-Status</c>; every response from an entry gets <c>Age</c>.
 /// </summary>
@@ -33,13 +38,17 @@ internal sealed partial class CacheMiddleware
     private readonly TieredStore _store;
     private readonly OriginFetcher _fetcher;
     private readonly FetchCoordinator _coordinator;
+    private readonly ErrorPageWriter _errorPages;
+    private readonly StaleServedCounter _staleServed;
     private readonly IOptionsMonitor<CacheOptions> _options;
+    private readonly IOptionsMonitor<DegradedOptions> _degraded;
     private readonly TimeProvider _time;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly ILogger _logger;
 
     public CacheMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, OriginFetcher fetcher,
-        FetchCoordinator coordinator, IOptionsMonitor<CacheOptions> options, TimeProvider time,
+        FetchCoordinator coordinator, ErrorPageWriter errorPages, StaleServedCounter staleServed,
+        IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, TimeProvider time,
         IHostApplicationLifetime lifetime, ILogger<CacheMiddleware> logger)
     {
         _next = next;
@@ -47,7 +56,10 @@ internal sealed partial class CacheMiddleware
         _store = store;
         _fetcher = fetcher;
         _coordinator = coordinator;
+        _errorPages = errorPages;
+        _staleServed = staleServed;
         _options = options;
+        _degraded = degraded;
         _time = time;
         _lifetime = lifetime;
         _logger = logger;
@@ -63,13 +75,7 @@ internal sealed partial class CacheMiddleware
         var bypass = CachePolicy.BypassReason(request.Method, request.Headers, rule);
         if (bypass is not null)
         {
-            var status = bypass == "method" ? CacheStatus.Forward("method") : CacheStatus.Forward("bypass", detail: bypass);
-            context.Response.OnStarting(() =>
-            {
-                context.Response.Headers.Append(CacheStatus.HeaderName, status);
-                return Task.CompletedTask;
-            });
-            await _next(context);
+            await ForwardAsync(context, bypass == "method" ? CacheStatus.Forward("method") : CacheStatus.Forward("bypass", detail: bypass));
             return;
         }
 
@@ -97,16 +103,30 @@ internal sealed partial class CacheMiddleware
             }
         }
 
-        // Step 5: fetch, coalesced per key.
+        // Step 5: fetch, coalesced per key. With a stored copy the reader may get that copy before
+        // the fetch ends, so the fetch never streams to it.
         var originRequest = OriginRequest.From(request);
         var target = OriginTarget.From(context.Features.Get<IReverseProxyFeature>());
+        var reader = entry is null ? context : null;
         var fetch = _coordinator.Run(key,
-            () => FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, context),
+            () => FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, reader),
             out var isLeader);
         FetchResult result;
         try
         {
-            result = await fetch.WaitAsync(context.RequestAborted);
+            if (entry is not null && CachePolicy.CanServeStaleOnError(entry, now))
+            {
+                result = await fetch.WaitAsync(_degraded.CurrentValue.StaleDeadline, _time, context.RequestAborted);
+            }
+            else
+            {
+                result = await fetch.WaitAsync(context.RequestAborted);
+            }
+        }
+        catch (TimeoutException)
+        {
+            await SendStaleAsync(context, entry!, "deadline");
+            return;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -116,9 +136,8 @@ internal sealed partial class CacheMiddleware
         if (!isLeader && !IsUsableByWaiter(result, primaryKey, request.Headers))
         {
             // Not shareable (private, too large, another variant): this reader fetches for itself.
-            var own = await FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, context);
-            await SendAsync(context, own, entry, isLeader: true, reload, varyMiss);
-            return;
+            result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, reader);
+            isLeader = true;
         }
         await SendAsync(context, result, entry, isLeader, reload, varyMiss);
     }
@@ -142,52 +161,55 @@ internal sealed partial class CacheMiddleware
                     CacheStatus.Forward(fwd, fwdStatus: stale is not null ? originStatus : null, detail: result.Detail));
                 return;
 
-            case FetchKind.TooLarge:
-                if (result.Origin.Error != Yarp.ReverseProxy.Forwarder.ForwarderError.None)
+            case FetchKind.TooLarge when result.Origin.StreamedToReader:
+                if (result.Origin.Error != ForwarderError.None)
                 {
                     context.Abort(); // the origin failed mid-body: never end a truncated body as if complete
                 }
+                return;
+
+            case FetchKind.TooLarge:
+                // Found too large by a fetch that could not stream to this reader: pass it through.
+                await ForwardAsync(context, CacheStatus.Forward("miss", detail: "too-large"));
                 return;
 
             case FetchKind.Failed:
                 // Step 6: the origin failed.
                 if (stale is not null && CachePolicy.CanServeStaleOnError(stale, now))
                 {
-                    LogServedStale(_logger, stale.Key, result.Detail);
-                    await CachedResponseWriter.WriteAsync(context, stale, now,
-                        CacheStatus.Forward("stale", ttl: stale.TimeToLive(now), detail: result.Detail));
+                    await SendStaleAsync(context, stale, result.Detail);
                     return;
                 }
-                await SendOriginFailureAsync(context, result);
+                await _errorPages.WriteAsync(context, result.Origin.FailureStatus, result.Detail);
                 return;
         }
     }
 
-    private static Task SendOriginFailureAsync(HttpContext context, FetchResult result)
+    private Task SendStaleAsync(HttpContext context, CacheEntry stale, string reason)
     {
-        var now = result.Origin.ResponseTime;
-        if (result.Entry is { } errorResponse)
-        {
-            // The origin's own error page, passed on as it is.
-            return CachedResponseWriter.WriteAsync(context, errorResponse, now,
-                CacheStatus.Forward("miss", fwdStatus: result.Origin.StatusCode, detail: result.Detail));
-        }
-        var status = result.Origin.Error switch
-        {
-            Yarp.ReverseProxy.Forwarder.ForwarderError.RequestTimedOut => StatusCodes.Status504GatewayTimeout,
-            Yarp.ReverseProxy.Forwarder.ForwarderError.NoAvailableDestinations => StatusCodes.Status503ServiceUnavailable,
-            _ => StatusCodes.Status502BadGateway,
-        };
-        var response = context.Response;
-        response.StatusCode = status;
-        response.Headers.CacheControl = "no-store";
-        response.Headers.RetryAfter = "10";
-        response.Headers.Append(CacheStatus.HeaderName, CacheStatus.Forward("miss", detail: result.Detail));
-        response.ContentType = "text/plain; charset=utf-8";
-        return response.WriteAsync($"{status} {ReasonPhrase(status)}: the origin server could not be reached ({result.Detail}). Please try again shortly.\n");
+        var now = _time.GetUtcNow();
+        _staleServed.Increment();
+        LogServedStale(_logger, stale.Key, reason);
+        return CachedResponseWriter.WriteAsync(context, stale, now, CacheStatus.Forward("stale", ttl: stale.TimeToLive(now), detail: reason));
     }
 
-    private static string ReasonPhrase(int status) => Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+    /// <summary>Lets YARP forward the request untouched; if the origin fails before anything was sent, the friendly error page.</summary>
+    private async Task ForwardAsync(HttpContext context, string cacheStatus)
+    {
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers.Append(CacheStatus.HeaderName, cacheStatus);
+            return Task.CompletedTask;
+        });
+        await _next(context);
+        if (!context.Response.HasStarted && context.Features.Get<IForwarderErrorFeature>() is { } error)
+        {
+            var failure = new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode, new HeaderDictionary(), default,
+                default, default, error.Error);
+            context.Response.Clear();
+            await _errorPages.WriteAsync(context, failure.FailureStatus, failure.FailureDetail);
+        }
+    }
 
     private async Task<(CacheEntry? Entry, string Key, bool VaryMiss)> LookupAsync(string primaryKey, IHeaderDictionary headers, CancellationToken cancellationToken)
     {
@@ -203,11 +225,11 @@ internal sealed partial class CacheMiddleware
 
     private static bool IsUsableByWaiter(FetchResult result, string primaryKey, IHeaderDictionary headers)
     {
-        if (result.Kind is FetchKind.Uncacheable or FetchKind.TooLarge)
+        if (result.Kind is FetchKind.Uncacheable || result.Kind is FetchKind.TooLarge && result.Origin.StreamedToReader)
         {
             return false;
         }
-        if (result.Entry is { VaryHeaders.Length: > 0 } entry)
+        if (result.Entry is { Kind: CacheEntryKind.Response, VaryHeaders.Length: > 0 } entry && result.Kind is not FetchKind.Failed)
         {
             return CacheKeys.Variant(primaryKey, entry.VaryHeaders, headers) == entry.Key;
         }
@@ -217,7 +239,7 @@ internal sealed partial class CacheMiddleware
     /// <summary>
     /// Fetches from the origin (conditionally when a stored copy has validators), decides
     /// storability, and stores. <paramref name="reader"/> receives an oversized response as a
-    /// stream; it is null for background refreshes.
+    /// stream; it is null for background refreshes and whenever a stored copy may be served instead.
     /// </summary>
     private async Task<FetchResult> FetchAndStoreAsync(OriginRequest request, OriginTarget? target, string primaryKey,
         string key, CacheEntry? stored, CacheRule rule, IHeaderDictionary requestHeaders, HttpContext? reader)
@@ -235,6 +257,13 @@ internal sealed partial class CacheMiddleware
                 return new FetchResult(FetchKind.Failed, null, origin, origin.FailureDetail);
         }
 
+        if (_degraded.CurrentValue.FailureStatuses.Contains(origin.StatusCode))
+        {
+            // An error never replaces a stored copy.
+            LogOriginFailed(_logger, key, "origin-error", origin.StatusCode.ToString());
+            return new FetchResult(FetchKind.Failed, null, origin, "origin-error");
+        }
+
         if (origin.StatusCode == StatusCodes.Status304NotModified && stored is not null)
         {
             var merged = CachePolicy.MergeNotModified(stored.Headers, origin.Headers);
@@ -248,13 +277,6 @@ internal sealed partial class CacheMiddleware
             }
             await _store.SetAsync(updated, CancellationToken.None);
             return new FetchResult(FetchKind.Revalidated, updated, origin, "revalidated");
-        }
-
-        if (origin.StatusCode >= 500)
-        {
-            LogOriginFailed(_logger, key, "origin-error", origin.StatusCode.ToString());
-            var errorPage = CacheEntryFactory.Transient(key, origin.StatusCode, origin.Headers, origin.Body, origin.ResponseTime);
-            return new FetchResult(FetchKind.Failed, errorPage, origin, "origin-error");
         }
 
         var decision = CachePolicy.EvaluateResponse(origin.StatusCode, origin.Headers, hadAuthorization, rule, options,
@@ -296,11 +318,11 @@ internal sealed partial class CacheMiddleware
         });
     }
 
-    [LoggerMessage(EventId = 1001, EventName = "OriginFetchFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = 1001, EventName = "OriginFetchFailed", Level = LogLevel.Debug,
         Message = "Origin fetch for {Key} failed: {Reason} ({Error})")]
     private static partial void LogOriginFailed(ILogger logger, string key, string reason, string error);
 
-    [LoggerMessage(EventId = 1002, EventName = "ServedStale", Level = LogLevel.Information,
+    [LoggerMessage(EventId = 1002, EventName = "ServedStale", Level = LogLevel.Debug,
         Message = "Served a stale copy of {Key}: {Reason}")]
     private static partial void LogServedStale(ILogger logger, string key, string reason);
 

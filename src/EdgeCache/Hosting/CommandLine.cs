@@ -13,6 +13,7 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
         ["--origin"] = "EdgeCache:Origin",
         ["--cache-dir"] = "EdgeCache:Storage:Disk:Path",
         ["--management-urls"] = "EdgeCache:ManagementUrls",
+        ["--health-path"] = "EdgeCache:HealthPath",
     };
 
     public static CommandLine Parse(string[] args)
@@ -55,6 +56,7 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
     {
         "--origin" => "http://127.0.0.1:9100",
         "--cache-dir" => "/var/cache/edgecache",
+        "--health-path" => "/health",
         _ => "http://127.0.0.1:9091",
     };
 

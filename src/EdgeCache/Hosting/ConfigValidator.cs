@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using EdgeCache.Caching;
 using EdgeCache.Caching.Stores;
+using EdgeCache.Degraded;
 using EdgeCache.Rules;
 using Microsoft.Extensions.Configuration;
 
@@ -21,6 +22,7 @@ internal static class ConfigValidator
         ["Cache"] = typeof(CacheOptions),
         ["Storage"] = typeof(StorageOptions),
         ["Rules"] = typeof(List<CacheRuleOptions>),
+        ["Degraded"] = typeof(DegradedOptions),
     };
 
     public static IReadOnlyList<string> Validate(IConfiguration configuration)
@@ -67,6 +69,28 @@ internal static class ConfigValidator
         NotNegative("EdgeCache:Cache:HeuristicMaxAge", cache.HeuristicMaxAge, errors);
         NotNegative("EdgeCache:Cache:DefaultStaleWhileRevalidate", cache.DefaultStaleWhileRevalidate, errors);
         NotNegative("EdgeCache:Cache:DefaultStaleIfError", cache.DefaultStaleIfError, errors);
+
+        var degraded = root.GetSection("Degraded").Get<DegradedOptions>() ?? new DegradedOptions();
+        NotNegative("EdgeCache:Degraded:StaleDeadline", degraded.StaleDeadline, errors);
+        if (degraded.RetryAfterSeconds < 0)
+        {
+            errors.Add($"EdgeCache:Degraded:RetryAfterSeconds: {degraded.RetryAfterSeconds} is negative; use seconds, e.g. 30");
+        }
+        foreach (var status in degraded.FailureStatuses.Where(s => s is < 400 or > 599))
+        {
+            errors.Add($"EdgeCache:Degraded:FailureStatuses: {status} is not an error status; use 4xx or 5xx codes such as 503");
+        }
+        if (!degraded.StatusPath.StartsWith('/'))
+        {
+            errors.Add($"EdgeCache:Degraded:StatusPath: \"{degraded.StatusPath}\" must start with '/', e.g. /_edge/status");
+        }
+        Positive("EdgeCache:HealthInterval", options.HealthInterval, errors);
+        Positive("EdgeCache:HealthTimeout", options.HealthTimeout, errors);
+        Positive("EdgeCache:OriginTimeout", options.OriginTimeout, errors);
+        if (!string.IsNullOrWhiteSpace(options.Origin) && !options.HealthPath.StartsWith('/'))
+        {
+            errors.Add($"EdgeCache:HealthPath: \"{options.HealthPath}\" must start with '/', e.g. /health");
+        }
 
         var storage = root.GetSection("Storage").Get<StorageOptions>() ?? new StorageOptions();
         Positive("EdgeCache:Storage:Memory:MaxBytes", storage.Memory.MaxBytes, errors);
@@ -248,6 +272,14 @@ internal static class ConfigValidator
         if (value <= 0)
         {
             errors.Add($"{path}: {value} must be greater than zero");
+        }
+    }
+
+    private static void Positive(string path, TimeSpan value, List<string> errors)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            errors.Add($"{path}: {value} must be longer than zero, e.g. 00:00:02");
         }
     }
 

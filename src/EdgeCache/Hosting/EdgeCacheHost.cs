@@ -1,6 +1,10 @@
 using EdgeCache.Caching;
 using EdgeCache.Caching.Stores;
+using EdgeCache.Degraded;
 using EdgeCache.Demo;
+using EdgeCache.Status;
+using EdgeCache.Templates;
+using Microsoft.AspNetCore.Http;
 using EdgeCache.Origin;
 using EdgeCache.Rules;
 using Microsoft.AspNetCore.Builder;
@@ -56,12 +60,27 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             throw new ConfigurationException(errors);
         }
         var options = configuration.GetSection(EdgeCacheOptions.Section).Get<EdgeCacheOptions>() ?? new EdgeCacheOptions();
+        var degraded = configuration.GetSection("EdgeCache:Degraded").Get<DegradedOptions>() ?? new DegradedOptions();
+        var templatesPath = Path.Combine(builder.Environment.ContentRootPath, degraded.TemplatesPath);
+        var templateErrors = TemplateCompiler.Compile(templatesPath).Errors;
+        if (templateErrors.Count > 0)
+        {
+            throw new ConfigurationException(templateErrors);
+        }
 
         var services = builder.Services;
         services.TryAddSingleton(TimeProvider.System);
         services.Configure<CacheOptions>(configuration.GetSection("EdgeCache:Cache"));
         services.Configure<StorageOptions>(configuration.GetSection("EdgeCache:Storage"));
         services.Configure<RulesOptions>(configuration.GetSection(EdgeCacheOptions.Section));
+        services.Configure<DegradedOptions>(configuration.GetSection("EdgeCache:Degraded"));
+        services.AddSingleton(sp => new TemplateSet(templatesPath, sp.GetRequiredService<ILogger<TemplateSet>>()));
+        services.AddSingleton<PageRenderer>();
+        services.AddSingleton<ErrorPageWriter>();
+        services.AddSingleton<StaleServedCounter>();
+        services.AddSingleton<OriginHealthMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<OriginHealthMonitor>());
+        services.AddSingleton<StatusPage>();
         services.AddSingleton<RuleSetProvider>();
         services.AddSingleton(sp => new MemoryStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Memory));
         services.AddSingleton(sp =>
@@ -80,11 +99,12 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
 
         var proxyConfig = string.IsNullOrWhiteSpace(options.Origin)
             ? configuration.GetSection("ReverseProxy")
-            : OriginShortcut.Build(options.Origin);
+            : OriginShortcut.Build(options);
         services.AddReverseProxy().LoadFromConfig(proxyConfig);
         configureServices?.Invoke(services);
 
         var proxy = builder.Build();
+        proxy.MapGet(degraded.StatusPath, (HttpContext context, StatusPage status) => status.WriteAsync(context));
         proxy.MapReverseProxy(pipeline =>
         {
             pipeline.UseSessionAffinity();

@@ -11,16 +11,29 @@ internal static class OriginShortcut
     public const string RouteId = "origin";
     public const string ClusterId = "origin";
 
-    public static IConfigurationSection Build(string origin)
+    public static IConfigurationSection Build(EdgeCacheOptions options)
     {
         var values = new Dictionary<string, string?>
         {
             [$"ReverseProxy:Routes:{RouteId}:ClusterId"] = ClusterId,
             [$"ReverseProxy:Routes:{RouteId}:Match:Path"] = "{**catch-all}",
-            [$"ReverseProxy:Clusters:{ClusterId}:Destinations:origin:Address"] = origin,
+            [$"ReverseProxy:Clusters:{ClusterId}:Destinations:origin:Address"] = options.Origin,
             // A hung origin must not hold readers for YARP's default 100 s.
-            [$"ReverseProxy:Clusters:{ClusterId}:HttpRequest:ActivityTimeout"] = "00:00:30",
+            [$"ReverseProxy:Clusters:{ClusterId}:HttpRequest:ActivityTimeout"] = Format(options.OriginTimeout),
+            // Active probes find an outage (and the recovery) without a reader waiting on it.
+            [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Enabled"] = "true",
+            [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Interval"] = Format(options.HealthInterval),
+            [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Timeout"] = Format(options.HealthTimeout),
+            [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Policy"] = "ConsecutiveFailures",
+            [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Path"] = options.HealthPath,
+            [$"ReverseProxy:Clusters:{ClusterId}:Metadata:ConsecutiveFailuresHealthPolicy.Threshold"] = "2",
+            // Passive: transport failures of real requests count too.
+            [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Passive:Enabled"] = "true",
+            [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Passive:Policy"] = "TransportFailureRate",
+            [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Passive:ReactivationPeriod"] = "00:00:10",
         };
         return new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection("ReverseProxy");
     }
+
+    private static string Format(TimeSpan value) => value.ToString("c", System.Globalization.CultureInfo.InvariantCulture);
 }

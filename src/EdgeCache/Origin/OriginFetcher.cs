@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Health;
 
 namespace EdgeCache.Origin;
 
@@ -18,9 +19,12 @@ internal sealed class OriginFetcher
     private readonly IOptionsMonitor<CacheOptions> _options;
     private readonly TimeProvider _time;
     private readonly IServiceProvider _services;
+    private readonly Dictionary<string, IPassiveHealthCheckPolicy> _passivePolicies;
 
-    public OriginFetcher(IHttpForwarder forwarder, IOptionsMonitor<CacheOptions> options, TimeProvider time, IServiceProvider services)
+    public OriginFetcher(IHttpForwarder forwarder, IOptionsMonitor<CacheOptions> options, TimeProvider time, IServiceProvider services,
+        IEnumerable<IPassiveHealthCheckPolicy> passivePolicies)
     {
+        _passivePolicies = passivePolicies.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
         _forwarder = forwarder;
         _options = options;
         _time = time;
@@ -76,6 +80,7 @@ internal sealed class OriginFetcher
 
         var error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
         var responseTime = _time.GetUtcNow();
+        ReportToPassiveHealth(context, target);
 
         if (capture.TooLarge)
         {
@@ -89,5 +94,19 @@ internal sealed class OriginFetcher
         }
         return new OriginResponse(OriginOutcome.Response, context.Response.StatusCode, context.Response.Headers,
             capture.Captured, requestTime, responseTime);
+    }
+
+    /// <summary>
+    /// YARP's passive health middleware only sees requests that go through its pipeline; the
+    /// cache's own fetches report their outcome to the cluster's passive policy here.
+    /// </summary>
+    private void ReportToPassiveHealth(HttpContext context, OriginTarget target)
+    {
+        var passive = target.Cluster.Model.Config.HealthCheck?.Passive;
+        if (passive?.Enabled == true
+            && _passivePolicies.TryGetValue(passive.Policy ?? "TransportFailureRate", out var policy))
+        {
+            policy.RequestProxied(context, target.Cluster, target.Destination);
+        }
     }
 }

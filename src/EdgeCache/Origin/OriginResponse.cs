@@ -30,8 +30,16 @@ internal sealed record OriginResponse(
     public string FailureDetail => Error switch
     {
         ForwarderError.RequestTimedOut => "origin-timeout",
-        ForwarderError.NoAvailableDestinations => "origin-down",
-        ForwarderError.None => "origin-error",
-        _ => "origin-unreachable",
+        ForwarderError.NoAvailableDestinations or ForwarderError.Request => "origin-down",
+        _ => "origin-error",
+    };
+
+    /// <summary>The status to answer with when nothing stored can stand in.</summary>
+    public int FailureStatus => Error switch
+    {
+        ForwarderError.None => StatusCode is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout ? StatusCode : StatusCodes.Status502BadGateway,
+        ForwarderError.RequestTimedOut => StatusCodes.Status504GatewayTimeout,
+        ForwarderError.NoAvailableDestinations => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status502BadGateway,
     };
 }

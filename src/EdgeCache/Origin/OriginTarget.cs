@@ -9,12 +9,15 @@ namespace EdgeCache.Origin;
 /// settings) and the destination YARP's load balancing picked.
 /// </summary>
 internal sealed record OriginTarget(
-    string ClusterId,
+    ClusterState Cluster,
+    DestinationState Destination,
     string DestinationPrefix,
     HttpMessageInvoker HttpClient,
     ForwarderRequestConfig RequestConfig,
     HttpTransformer Transformer)
 {
+    public string ClusterId => Cluster.ClusterId;
+
     /// <summary>The target of the current request inside YARP's pipeline; null when no destination is available.</summary>
     public static OriginTarget? From(IReverseProxyFeature? proxy)
     {
@@ -24,7 +27,8 @@ internal sealed record OriginTarget(
         }
         var destination = proxy.AvailableDestinations[0];
         return new OriginTarget(
-            proxy.Cluster.Config.ClusterId,
+            proxy.Route.Cluster!,
+            destination,
             destination.Model.Config.Address,
             proxy.Cluster.HttpClient,
             proxy.Cluster.Config.HttpRequest ?? ForwarderRequestConfig.Empty,

@@ -15,12 +15,26 @@ internal sealed class TestOrigin : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private volatile Func<HttpContext, Task> _handler = context => context.Response.WriteAsync("default");
+    private volatile Func<HttpContext, Task> _health = context => context.Response.WriteAsync("ok");
+    private int _probes;
+
+    /// <summary>The path EdgeCache's health probes use in tests (<c>--health-path</c>).</summary>
+    public const string HealthPath = "/health";
+
+    public int ProbeCount => Volatile.Read(ref _probes);
 
     private TestOrigin(WebApplication app)
     {
         _app = app;
         _app.Run(async context =>
         {
+            if (context.Request.Path == HealthPath)
+            {
+                // EdgeCache's active probes: answered by their own handler, not counted.
+                Interlocked.Increment(ref _probes);
+                await _health(context);
+                return;
+            }
             _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString,
                 context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
             await _handler(context);
@@ -44,6 +58,9 @@ internal sealed class TestOrigin : IAsyncDisposable
         await origin._app.StartAsync();
         return origin;
     }
+
+    /// <summary>Health probes from now on are answered by <paramref name="handler"/>.</summary>
+    public void RespondToProbes(Func<HttpContext, Task> handler) => _health = handler;
 
     /// <summary>Every request from now on is answered by <paramref name="handler"/>.</summary>
     public void Respond(Func<HttpContext, Task> handler) => _handler = handler;

@@ -22,6 +22,10 @@ internal sealed class TestProxy : IAsyncDisposable
 
     public const string PublicHost = "www.example.test";
 
+    /// <summary>The repository's own templates folder: tests render the pages readers would see.</summary>
+    public static string RepositoryTemplates { get; } =
+        Path.Combine(CommandLine.FindContentRoot(AppContext.BaseDirectory), "templates");
+
     public string CacheDir { get; }
     public HttpClient Client { get; }
     public HttpClient Management { get; }
@@ -37,6 +41,8 @@ internal sealed class TestProxy : IAsyncDisposable
             "--cache-dir", cacheDir,
             "--urls", "http://127.0.0.1:0",
             "--management-urls", "http://127.0.0.1:0",
+            "--health-path", TestOrigin.HealthPath,
+            "--EdgeCache:Degraded:TemplatesPath=" + RepositoryTemplates,
             "--Logging:LogLevel:Default=Warning",
             .. extraArgs,
         ];

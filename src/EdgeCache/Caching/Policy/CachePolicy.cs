@@ -111,14 +111,15 @@ internal static class CachePolicy
             return StorageDecision.No("no-freshness");
         }
 
-        // RFC 9111 5.2.2.10: s-maxage implies proxy-revalidate for a shared cache.
-        var mustRevalidate = cc.MustRevalidate || cc.ProxyRevalidate || cc.NoCache || cc.SharedMaxAge.Present;
-        var allowFallbackWindows = !mustRevalidate || rule.Options.ServeStaleDespiteRevalidate;
-        // Windows the origin states itself are honoured as given (RFC 5861); the rule's and the
-        // defaults stand in only where the response allows serving stale.
-        var swr = cc.StaleWhileRevalidate.ValidValue
+        // must-revalidate, proxy-revalidate and no-cache forbid serving stale (RFC 9111 4.2.4) unless
+        // the publisher's rule explicitly allows it. s-maxage implies proxy-revalidate (5.2.2.10):
+        // the origin's own stale windows still apply there (RFC 5861), the fallback ones do not.
+        var permission = rule.Options.ServeStaleDespiteRevalidate;
+        var noStale = (cc.MustRevalidate || cc.ProxyRevalidate || cc.NoCache) && !permission;
+        var allowFallbackWindows = !noStale && (!cc.SharedMaxAge.Present || permission);
+        var swr = noStale ? TimeSpan.Zero : cc.StaleWhileRevalidate.ValidValue
             ?? (allowFallbackWindows ? rule.StaleWhileRevalidate ?? options.DefaultStaleWhileRevalidate : TimeSpan.Zero);
-        var sie = cc.StaleIfError.ValidValue
+        var sie = noStale ? TimeSpan.Zero : cc.StaleIfError.ValidValue
             ?? (allowFallbackWindows ? rule.StaleIfError ?? options.DefaultStaleIfError : TimeSpan.Zero);
 
         var hasValidators = responseHeaders.ContainsKey(HeaderNames.ETag) || responseHeaders.ContainsKey(HeaderNames.LastModified);

@@ -175,9 +175,15 @@ public sealed class CachePolicyTests
     [Theory]
     [InlineData("max-age=60, must-revalidate")]
     [InlineData("max-age=60, proxy-revalidate")]
+    [InlineData("max-age=60, must-revalidate, stale-if-error=600")]
+    [InlineData("no-cache, stale-if-error=600")]
     [InlineData("s-maxage=60")]
     public void EvaluateResponse_MustRevalidate_NoGraceWindow(string cacheControl) =>
         Assert.Equal(TimeSpan.Zero, Evaluate(Headers(("Cache-Control", cacheControl))).StaleIfError);
+
+    [Fact]
+    public void EvaluateResponse_SMaxAgeWithOriginStaleIfError_OriginWindowKept() =>
+        Assert.Equal(TimeSpan.FromSeconds(600), Evaluate(Headers(("Cache-Control", "s-maxage=60, stale-if-error=600"))).StaleIfError);
 
     [Fact]
     public void EvaluateResponse_MustRevalidateWithRulePermission_GraceWindow() =>

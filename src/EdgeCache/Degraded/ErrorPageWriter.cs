@@ -1,0 +1,129 @@
+using System.Globalization;
+using System.Text.Json;
+using EdgeCache.Caching;
+using EdgeCache.Templates;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace EdgeCache.Degraded;
+
+/// <summary>
+/// The friendly answer when the origin failed and nothing servable is stored: the right status,
+/// <c>Retry-After</c>, <c>Cache-Control: no-store</c>, and a page: HTML from the templates for
+/// browsers, RFC 9457 <c>application/problem+json</c> for clients that prefer JSON, text otherwise.
+/// </summary>
+internal sealed class ErrorPageWriter
+{
+    private readonly PageRenderer _renderer;
+    private readonly IOptionsMonitor<DegradedOptions> _options;
+    private readonly TimeProvider _time;
+
+    public ErrorPageWriter(PageRenderer renderer, IOptionsMonitor<DegradedOptions> options, TimeProvider time)
+    {
+        _renderer = renderer;
+        _options = options;
+        _time = time;
+    }
+
+    public static string Message(int status) => status switch
+    {
+        StatusCodes.Status504GatewayTimeout => "The site's server is taking too long to respond. Please try again in a moment.",
+        StatusCodes.Status503ServiceUnavailable => "The site is temporarily unavailable. We are on it; please try again in a moment.",
+        _ => "We could not reach the site's server just now. Please try again in a moment.",
+    };
+
+    public Task WriteAsync(HttpContext context, int status, string detail)
+    {
+        var options = _options.CurrentValue;
+        var request = context.Request;
+        var response = context.Response;
+        var title = ReasonPhrases.GetReasonPhrase(status);
+        var retryAfter = options.RetryAfterSeconds;
+
+        response.StatusCode = status;
+        response.Headers.CacheControl = "no-store";
+        response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        response.Headers.Append(CacheStatus.HeaderName, CacheStatus.Forward("miss", detail: detail));
+        response.Headers.Vary = HeaderNames.Accept;
+
+        var host = request.Host.Host.ToLowerInvariant();
+        var model = new Dictionary<string, object?>
+        {
+            ["status"] = status,
+            ["title"] = title,
+            ["message"] = Message(status),
+            ["host"] = request.Host.Value,
+            ["path"] = request.Path.Value,
+            ["requestId"] = context.TraceIdentifier,
+            ["retryAfter"] = retryAfter,
+            ["statusPageUrl"] = options.StatusPath,
+            ["reason"] = detail,
+            ["time"] = _time.GetUtcNow().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
+        };
+
+        switch (Negotiate(request.Headers.Accept))
+        {
+            case Format.Html:
+                response.ContentType = "text/html; charset=utf-8";
+                var html = _renderer.Render(host, [$"errors/{status}", "errors/default"], model, title, Message(status));
+                return HttpMethods.IsHead(request.Method) ? Task.CompletedTask : response.WriteAsync(html);
+
+            case Format.Json:
+                response.ContentType = "application/problem+json";
+                var problem = JsonSerializer.Serialize(new Dictionary<string, object?>
+                {
+                    ["type"] = "about:blank",
+                    ["title"] = title,
+                    ["status"] = status,
+                    ["detail"] = Message(status),
+                    ["instance"] = request.Path.Value,
+                    ["requestId"] = context.TraceIdentifier,
+                    ["retryAfter"] = retryAfter,
+                    ["reason"] = detail,
+                });
+                return HttpMethods.IsHead(request.Method) ? Task.CompletedTask : response.WriteAsync(problem);
+
+            default:
+                response.ContentType = "text/plain; charset=utf-8";
+                var text = $"{status} {title}\n{Message(status)}\nRequest ID: {context.TraceIdentifier}\n";
+                return HttpMethods.IsHead(request.Method) ? Task.CompletedTask : response.WriteAsync(text);
+        }
+    }
+
+    internal enum Format
+    {
+        Html,
+        Json,
+        Text,
+    }
+
+    /// <summary>HTML when the client accepts it at least as much as JSON (browsers), JSON when it prefers JSON, text otherwise.</summary>
+    internal static Format Negotiate(Microsoft.Extensions.Primitives.StringValues accept)
+    {
+        if (!MediaTypeHeaderValue.TryParseList(accept, out var types) || types.Count == 0)
+        {
+            return Format.Text;
+        }
+        double html = -1, json = -1;
+        foreach (var type in types)
+        {
+            var quality = type.Quality ?? 1.0;
+            var media = type.MediaType.Value ?? "";
+            if (media.Equals("text/html", StringComparison.OrdinalIgnoreCase) || media.Equals("application/xhtml+xml", StringComparison.OrdinalIgnoreCase))
+            {
+                html = Math.Max(html, quality);
+            }
+            else if (media.Equals("application/json", StringComparison.OrdinalIgnoreCase) || media.Equals("application/problem+json", StringComparison.OrdinalIgnoreCase))
+            {
+                json = Math.Max(json, quality);
+            }
+        }
+        if (html > 0 && html >= json)
+        {
+            return Format.Html;
+        }
+        return json > 0 ? Format.Json : Format.Text;
+    }
+}
