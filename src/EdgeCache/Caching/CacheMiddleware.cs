@@ -105,8 +105,14 @@ internal sealed partial class CacheMiddleware
 
         // Step 5: fetch, coalesced per key. With a stored copy the reader may get that copy before
         // the fetch ends, so the fetch never streams to it.
-        var originRequest = OriginRequest.From(request);
         var target = OriginTarget.From(context.Features.Get<IReverseProxyFeature>());
+        if (target is null && entry is not null && CachePolicy.CanServeStaleOnError(entry, now))
+        {
+            // Degraded: the origin is known down. Serve the copy at once; the probes find the recovery.
+            await SendStaleAsync(context, entry, "origin-down");
+            return;
+        }
+        var originRequest = OriginRequest.From(request);
         var reader = entry is null ? context : null;
         var fetch = _coordinator.Run(key,
             () => FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, reader),
@@ -196,6 +202,12 @@ internal sealed partial class CacheMiddleware
     /// <summary>Lets YARP forward the request untouched; if the origin fails before anything was sent, the friendly error page.</summary>
     private async Task ForwardAsync(HttpContext context, string cacheStatus)
     {
+        if (context.Features.Get<IReverseProxyFeature>() is { } proxy && OriginTarget.IsDegraded(proxy))
+        {
+            // Every origin is down: answer now rather than hold the reader on a dead or hung origin.
+            await _errorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-down");
+            return;
+        }
         context.Response.OnStarting(() =>
         {
             context.Response.Headers.Append(CacheStatus.HeaderName, cacheStatus);

@@ -12,36 +12,47 @@ namespace EdgeCache.Tests.Infrastructure;
 /// </summary>
 internal sealed class TestOrigin : IAsyncDisposable
 {
-    private readonly WebApplication _app;
+    private WebApplication _app = null!;
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private volatile Func<HttpContext, Task> _handler = context => context.Response.WriteAsync("default");
     private volatile Func<HttpContext, Task> _health = context => context.Response.WriteAsync("ok");
     private int _probes;
+    private int _port;
 
     /// <summary>The path EdgeCache's health probes use in tests (<c>--health-path</c>).</summary>
     public const string HealthPath = "/health";
 
     public int ProbeCount => Volatile.Read(ref _probes);
 
-    private TestOrigin(WebApplication app)
+    private TestOrigin()
     {
-        _app = app;
-        _app.Run(async context =>
-        {
-            if (context.Request.Path == HealthPath)
-            {
-                // EdgeCache's active probes: answered by their own handler, not counted.
-                Interlocked.Increment(ref _probes);
-                await _health(context);
-                return;
-            }
-            _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString,
-                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
-            await _handler(context);
-        });
     }
 
-    public Uri Address => new(_app.Urls.First());
+    private static WebApplication Build(TestOrigin origin, int port)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.Run(origin.HandleAsync);
+        return app;
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        if (context.Request.Path == HealthPath)
+        {
+            // EdgeCache's active probes: answered by their own handler, not counted.
+            Interlocked.Increment(ref _probes);
+            await _health(context);
+            return;
+        }
+        _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString,
+            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+        await _handler(context);
+    }
+
+    public Uri Address => new($"http://127.0.0.1:{_port}/");
 
     public IReadOnlyCollection<RecordedRequest> Requests => _requests;
 
@@ -51,12 +62,25 @@ internal sealed class TestOrigin : IAsyncDisposable
 
     public static async Task<TestOrigin> StartAsync()
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var origin = new TestOrigin(builder.Build());
+        var origin = new TestOrigin();
+        origin._app = Build(origin, 0);
         await origin._app.StartAsync();
+        origin._port = new Uri(origin._app.Urls.First()).Port;
         return origin;
+    }
+
+    /// <summary>Stops listening: connections to the origin are refused.</summary>
+    public async Task StopAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    /// <summary>Listens again on the same port, with the same handlers.</summary>
+    public async Task RestartAsync()
+    {
+        _app = Build(this, _port);
+        await _app.StartAsync();
     }
 
     /// <summary>Health probes from now on are answered by <paramref name="handler"/>.</summary>
@@ -87,7 +111,16 @@ internal sealed class TestOrigin : IAsyncDisposable
         return context.Response.WriteAsync(body);
     }
 
-    public ValueTask DisposeAsync() => _app.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _app.DisposeAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+    }
 
     internal sealed record RecordedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers);
 }
