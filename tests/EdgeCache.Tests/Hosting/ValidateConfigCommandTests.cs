@@ -46,6 +46,20 @@ public sealed class ValidateConfigCommandTests
     }
 
     [Fact]
+    public async Task ValidateConfig_BrokenTemplate_ReportedWithItsPath()
+    {
+        var dir = TempDirectory.Create("edgecache-validate");
+        await File.WriteAllTextAsync(Path.Combine(dir, "appsettings.json"), """{ "EdgeCache": { "Origin": "http://127.0.0.1:9100" } }""");
+        Directory.CreateDirectory(Path.Combine(dir, "templates", "errors"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "templates", "errors", "503.hbs"), "{{#if status}}never closed");
+
+        var (exitCode, _, error) = await RunAsync(dir, "--validate-config");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("templates/errors/503.hbs:", error);
+    }
+
+    [Fact]
     public async Task ValidateConfig_GoodConfiguration_ExitsZero()
     {
         var dir = TempDirectory.Create("edgecache-validate");
