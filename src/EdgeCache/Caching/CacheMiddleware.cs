@@ -40,6 +40,7 @@ internal sealed partial class CacheMiddleware
     private readonly FetchCoordinator _coordinator;
     private readonly ErrorPageWriter _errorPages;
     private readonly StaleServedCounter _staleServed;
+    private readonly StaleBanner _banner;
     private readonly IOptionsMonitor<CacheOptions> _options;
     private readonly IOptionsMonitor<DegradedOptions> _degraded;
     private readonly TimeProvider _time;
@@ -47,7 +48,7 @@ internal sealed partial class CacheMiddleware
     private readonly ILogger _logger;
 
     public CacheMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, OriginFetcher fetcher,
-        FetchCoordinator coordinator, ErrorPageWriter errorPages, StaleServedCounter staleServed,
+        FetchCoordinator coordinator, ErrorPageWriter errorPages, StaleServedCounter staleServed, StaleBanner banner,
         IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, TimeProvider time,
         IHostApplicationLifetime lifetime, ILogger<CacheMiddleware> logger)
     {
@@ -58,6 +59,7 @@ internal sealed partial class CacheMiddleware
         _coordinator = coordinator;
         _errorPages = errorPages;
         _staleServed = staleServed;
+        _banner = banner;
         _options = options;
         _degraded = degraded;
         _time = time;
@@ -109,7 +111,7 @@ internal sealed partial class CacheMiddleware
         if (target is null && entry is not null && CachePolicy.CanServeStaleOnError(entry, now))
         {
             // Degraded: the origin is known down. Serve the copy at once; the probes find the recovery.
-            await SendStaleAsync(context, entry, "origin-down");
+            await SendStaleAsync(context, entry, rule, "origin-down");
             return;
         }
         var originRequest = OriginRequest.From(request);
@@ -131,7 +133,7 @@ internal sealed partial class CacheMiddleware
         }
         catch (TimeoutException)
         {
-            await SendStaleAsync(context, entry!, "deadline");
+            await SendStaleAsync(context, entry!, rule, "deadline");
             return;
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -145,10 +147,10 @@ internal sealed partial class CacheMiddleware
             result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, reader);
             isLeader = true;
         }
-        await SendAsync(context, result, entry, isLeader, reload, varyMiss);
+        await SendAsync(context, result, entry, rule, isLeader, reload, varyMiss);
     }
 
-    private async Task SendAsync(HttpContext context, FetchResult result, CacheEntry? stale, bool isLeader, bool reload, bool varyMiss)
+    private async Task SendAsync(HttpContext context, FetchResult result, CacheEntry? stale, CacheRule rule, bool isLeader, bool reload, bool varyMiss)
     {
         var now = _time.GetUtcNow();
         var fwd = reload ? "request" : stale is not null ? "stale" : varyMiss ? "vary-miss" : "miss";
@@ -183,7 +185,7 @@ internal sealed partial class CacheMiddleware
                 // Step 6: the origin failed.
                 if (stale is not null && CachePolicy.CanServeStaleOnError(stale, now))
                 {
-                    await SendStaleAsync(context, stale, result.Detail);
+                    await SendStaleAsync(context, stale, rule, result.Detail);
                     return;
                 }
                 await _errorPages.WriteAsync(context, result.Origin.FailureStatus, result.Detail);
@@ -191,12 +193,14 @@ internal sealed partial class CacheMiddleware
         }
     }
 
-    private Task SendStaleAsync(HttpContext context, CacheEntry stale, string reason)
+    private Task SendStaleAsync(HttpContext context, CacheEntry stale, CacheRule rule, string reason)
     {
         var now = _time.GetUtcNow();
         _staleServed.Increment();
         LogServedStale(_logger, stale.Key, reason);
-        return CachedResponseWriter.WriteAsync(context, stale, now, CacheStatus.Forward("stale", ttl: stale.TimeToLive(now), detail: reason));
+        var status = CacheStatus.Forward("stale", ttl: stale.TimeToLive(now), detail: reason);
+        var served = rule.Options.StaleBanner ? _banner.Apply(stale, context.Request.Host.Host.ToLowerInvariant(), stale.Age(now)) : stale;
+        return CachedResponseWriter.WriteAsync(context, served, now, status);
     }
 
     /// <summary>Lets YARP forward the request untouched; if the origin fails before anything was sent, the friendly error page.</summary>

@@ -78,6 +78,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         services.AddSingleton<PageRenderer>();
         services.AddSingleton<ErrorPageWriter>();
         services.AddSingleton<StaleServedCounter>();
+        services.AddSingleton<StaleBanner>();
         services.AddSingleton<OriginHealthMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<OriginHealthMonitor>());
         services.AddSingleton<StatusPage>();

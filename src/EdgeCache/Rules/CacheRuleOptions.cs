@@ -48,6 +48,9 @@ public sealed class CacheRuleOptions
     /// <summary>Store responses marked <c>Cache-Control: private</c>.</summary>
     public bool CachePrivate { get; set; }
 
+    /// <summary>Show a notice at the top of stale HTML pages served for an origin failure (<c>templates/banner.hbs</c>).</summary>
+    public bool StaleBanner { get; set; }
+
     /// <summary>
     /// Allow stale windows from this rule on responses marked must-revalidate, proxy-revalidate,
     /// no-cache or s-maxage: the publisher's out-of-band permission (RFC 9111 4.2.4).
