@@ -78,7 +78,8 @@ internal sealed class DemoOrigin : IAsyncDisposable
         {
             sb.Append(CultureInfo.InvariantCulture, $"<li><a href=\"/articles/{i}\">Article {i}</a></li>");
         }
-        sb.Append("</ul><p>Simulate an outage with <code>/_demo/outage?on=true</code>, end it with <code>/_demo/outage?on=false</code>.</p>");
+        sb.Append("</ul><p>Simulate an outage with <code>curl http://127.0.0.1:9100/_demo/outage?on=true</code> (on the origin itself: ")
+          .Append("once EdgeCache sees the origin down it stops contacting it), end it with <code>?on=false</code>.</p>");
         return sb.ToString();
     }
 
