@@ -11,16 +11,24 @@ fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-# Debian packages the tests use: chromium (the browser checks of the error and status pages).
+# Debian packages the tests use: chromium (the browser checks of the error and status pages),
+# prometheus (promtool checks the /metrics output; a real Prometheus server scrapes it).
 apt_packages=()
 command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)
+command -v promtool >/dev/null 2>&1 || apt_packages+=(prometheus)
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   echo "test.sh: installing ${apt_packages[*]}"
+  # Keep package scripts from starting system services (the tests start their own, on free ports).
+  made_policy=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null; $sudo chmod +x /usr/sbin/policy-rc.d; made_policy=1
+  fi
   if ! $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null 2>&1; then
     $sudo apt-get update -qq
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${apt_packages[@]}" >/dev/null
   fi
+  if [ "$made_policy" = 1 ]; then $sudo rm -f /usr/sbin/policy-rc.d; fi
 fi
 
 dotnet restore EdgeCache.sln

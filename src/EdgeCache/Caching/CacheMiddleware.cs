@@ -3,6 +3,7 @@ using EdgeCache.Caching.Keys;
 using EdgeCache.Caching.Policy;
 using EdgeCache.Caching.Stores;
 using EdgeCache.Degraded;
+using EdgeCache.Metrics;
 using EdgeCache.Origin;
 using EdgeCache.Rules;
 using Microsoft.AspNetCore.Http;
@@ -41,6 +42,7 @@ internal sealed partial class CacheMiddleware
     private readonly ErrorPageWriter _errorPages;
     private readonly StaleServedCounter _staleServed;
     private readonly StaleBanner _banner;
+    private readonly EdgeCacheMetrics _metrics;
     private readonly IOptionsMonitor<CacheOptions> _options;
     private readonly IOptionsMonitor<DegradedOptions> _degraded;
     private readonly TimeProvider _time;
@@ -48,7 +50,7 @@ internal sealed partial class CacheMiddleware
     private readonly ILogger _logger;
 
     public CacheMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, OriginFetcher fetcher,
-        FetchCoordinator coordinator, ErrorPageWriter errorPages, StaleServedCounter staleServed, StaleBanner banner,
+        FetchCoordinator coordinator, ErrorPageWriter errorPages, StaleServedCounter staleServed, StaleBanner banner, EdgeCacheMetrics metrics,
         IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, TimeProvider time,
         IHostApplicationLifetime lifetime, ILogger<CacheMiddleware> logger)
     {
@@ -60,6 +62,7 @@ internal sealed partial class CacheMiddleware
         _errorPages = errorPages;
         _staleServed = staleServed;
         _banner = banner;
+        _metrics = metrics;
         _options = options;
         _degraded = degraded;
         _time = time;
@@ -69,6 +72,20 @@ internal sealed partial class CacheMiddleware
 
     public async Task InvokeAsync(HttpContext context)
     {
+        var started = _time.GetTimestamp();
+        var site = context.Features.Get<IReverseProxyFeature>()?.Cluster.Config.ClusterId ?? "none";
+        var outcome = await HandleAsync(context, site);
+        _metrics.Request(site, outcome);
+        if (_options.CurrentValue.AccessLog)
+        {
+            LogAccess(_logger, context.Request.Method, context.Request.Host.Value ?? "", context.Request.Path.Value ?? "",
+                context.Response.StatusCode, outcome, _time.GetElapsedTime(started).TotalMilliseconds);
+        }
+    }
+
+    /// <returns>The cache outcome for metrics: hit, miss, stale, revalidated, bypass, error_page.</returns>
+    private async Task<string> HandleAsync(HttpContext context, string site)
+    {
         var request = context.Request;
         var options = _options.CurrentValue;
         var rule = _rules.Current.Match(request.Host.Host, request.Path.Value ?? "/");
@@ -77,8 +94,7 @@ internal sealed partial class CacheMiddleware
         var bypass = CachePolicy.BypassReason(request.Method, request.Headers, rule);
         if (bypass is not null)
         {
-            await ForwardAsync(context, bypass == "method" ? CacheStatus.Forward("method") : CacheStatus.Forward("bypass", detail: bypass));
-            return;
+            return await ForwardAsync(context, bypass == "method" ? CacheStatus.Forward("method") : CacheStatus.Forward("bypass", detail: bypass), "bypass");
         }
 
         // Step 2: key and lookup.
@@ -94,14 +110,14 @@ internal sealed partial class CacheMiddleware
                 // Step 3: fresh.
                 case Freshness.Fresh:
                     await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Hit(entry.TimeToLive(now)));
-                    return;
+                    return Outcomes.Hit;
 
                 // Step 4: stale-while-revalidate.
                 case Freshness.StaleWhileRevalidate:
                     StartBackgroundRefresh(context, key, primaryKey, entry, rule);
                     await CachedResponseWriter.WriteAsync(context, entry, now,
                         CacheStatus.Hit(entry.TimeToLive(now), detail: "stale-while-revalidate"));
-                    return;
+                    return Outcomes.Hit;
             }
         }
 
@@ -111,8 +127,7 @@ internal sealed partial class CacheMiddleware
         if (target is null && entry is not null && CachePolicy.CanServeStaleOnError(entry, now))
         {
             // Degraded: the origin is known down. Serve the copy at once; the probes find the recovery.
-            await SendStaleAsync(context, entry, rule, "origin-down");
-            return;
+            return await SendStaleAsync(context, entry, rule, site, "origin-down");
         }
         var originRequest = OriginRequest.From(request);
         var reader = entry is null ? context : null;
@@ -133,24 +148,27 @@ internal sealed partial class CacheMiddleware
         }
         catch (TimeoutException)
         {
-            await SendStaleAsync(context, entry!, rule, "deadline");
-            return;
+            return await SendStaleAsync(context, entry!, rule, site, "deadline");
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
-            return;
+            return Outcomes.Miss;
         }
 
+        if (!isLeader)
+        {
+            _metrics.Coalesced();
+        }
         if (!isLeader && !IsUsableByWaiter(result, primaryKey, request.Headers))
         {
             // Not shareable (private, too large, another variant): this reader fetches for itself.
             result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, reader);
             isLeader = true;
         }
-        await SendAsync(context, result, entry, rule, isLeader, reload, varyMiss);
+        return await SendAsync(context, result, entry, rule, site, isLeader, reload, varyMiss);
     }
 
-    private async Task SendAsync(HttpContext context, FetchResult result, CacheEntry? stale, CacheRule rule, bool isLeader, bool reload, bool varyMiss)
+    private async Task<string> SendAsync(HttpContext context, FetchResult result, CacheEntry? stale, CacheRule rule, string site, bool isLeader, bool reload, bool varyMiss)
     {
         var now = _time.GetUtcNow();
         var fwd = reload ? "request" : stale is not null ? "stale" : varyMiss ? "vary-miss" : "miss";
@@ -162,55 +180,56 @@ internal sealed partial class CacheMiddleware
                 var entry = result.Entry!;
                 await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Forward(fwd,
                     fwdStatus: stale is not null ? originStatus : null, stored: true, ttl: entry.TimeToLive(now), collapsed: !isLeader));
-                return;
+                return result.Kind == FetchKind.Revalidated ? Outcomes.Revalidated : Outcomes.Miss;
 
             case FetchKind.Uncacheable:
                 await CachedResponseWriter.WriteAsync(context, result.Entry!, now,
                     CacheStatus.Forward(fwd, fwdStatus: stale is not null ? originStatus : null, detail: result.Detail));
-                return;
+                return Outcomes.Miss;
 
             case FetchKind.TooLarge when result.Origin.StreamedToReader:
                 if (result.Origin.Error != ForwarderError.None)
                 {
                     context.Abort(); // the origin failed mid-body: never end a truncated body as if complete
                 }
-                return;
+                return Outcomes.Miss;
 
             case FetchKind.TooLarge:
                 // Found too large by a fetch that could not stream to this reader: pass it through.
-                await ForwardAsync(context, CacheStatus.Forward("miss", detail: "too-large"));
-                return;
+                return await ForwardAsync(context, CacheStatus.Forward("miss", detail: "too-large"), Outcomes.Miss);
 
             case FetchKind.Failed:
                 // Step 6: the origin failed.
                 if (stale is not null && CachePolicy.CanServeStaleOnError(stale, now))
                 {
-                    await SendStaleAsync(context, stale, rule, result.Detail);
-                    return;
+                    return await SendStaleAsync(context, stale, rule, site, result.Detail);
                 }
                 await _errorPages.WriteAsync(context, result.Origin.FailureStatus, result.Detail);
-                return;
+                return Outcomes.ErrorPage;
         }
+        return Outcomes.Miss;
     }
 
-    private Task SendStaleAsync(HttpContext context, CacheEntry stale, CacheRule rule, string reason)
+    private async Task<string> SendStaleAsync(HttpContext context, CacheEntry stale, CacheRule rule, string site, string reason)
     {
         var now = _time.GetUtcNow();
         _staleServed.Increment();
+        _metrics.StaleServed(site, reason);
         LogServedStale(_logger, stale.Key, reason);
         var status = CacheStatus.Forward("stale", ttl: stale.TimeToLive(now), detail: reason);
         var served = rule.Options.StaleBanner ? _banner.Apply(stale, context.Request.Host.Host.ToLowerInvariant(), stale.Age(now)) : stale;
-        return CachedResponseWriter.WriteAsync(context, served, now, status);
+        await CachedResponseWriter.WriteAsync(context, served, now, status);
+        return Outcomes.Stale;
     }
 
     /// <summary>Lets YARP forward the request untouched; if the origin fails before anything was sent, the friendly error page.</summary>
-    private async Task ForwardAsync(HttpContext context, string cacheStatus)
+    private async Task<string> ForwardAsync(HttpContext context, string cacheStatus, string outcome)
     {
         if (context.Features.Get<IReverseProxyFeature>() is { } proxy && OriginTarget.IsDegraded(proxy))
         {
             // Every origin is down: answer now rather than hold the reader on a dead or hung origin.
             await _errorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-down");
-            return;
+            return Outcomes.ErrorPage;
         }
         context.Response.OnStarting(() =>
         {
@@ -224,7 +243,9 @@ internal sealed partial class CacheMiddleware
                 default, default, error.Error);
             context.Response.Clear();
             await _errorPages.WriteAsync(context, failure.FailureStatus, failure.FailureDetail);
+            return Outcomes.ErrorPage;
         }
+        return outcome;
     }
 
     private async Task<(CacheEntry? Entry, string Key, bool VaryMiss)> LookupAsync(string primaryKey, IHeaderDictionary headers, CancellationToken cancellationToken)
@@ -333,6 +354,20 @@ internal sealed partial class CacheMiddleware
             }
         });
     }
+
+    /// <summary>The values of the <c>outcome</c> label.</summary>
+    private static class Outcomes
+    {
+        public const string Hit = "hit";
+        public const string Miss = "miss";
+        public const string Stale = "stale";
+        public const string Revalidated = "revalidated";
+        public const string ErrorPage = "error_page";
+    }
+
+    [LoggerMessage(EventId = 1000, EventName = "Access", Level = LogLevel.Information,
+        Message = "{Method} {Host}{Path} {Status} {Outcome} {ElapsedMs:0.0} ms")]
+    private static partial void LogAccess(ILogger logger, string method, string host, string path, int status, string outcome, double elapsedMs);
 
     [LoggerMessage(EventId = 1001, EventName = "OriginFetchFailed", Level = LogLevel.Debug,
         Message = "Origin fetch for {Key} failed: {Reason} ({Error})")]

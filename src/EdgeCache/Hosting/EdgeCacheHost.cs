@@ -5,6 +5,7 @@ using EdgeCache.Demo;
 using EdgeCache.Status;
 using EdgeCache.Templates;
 using Microsoft.AspNetCore.Http;
+using EdgeCache.Metrics;
 using EdgeCache.Origin;
 using EdgeCache.Rules;
 using Microsoft.AspNetCore.Builder;
@@ -94,7 +95,10 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         services.AddSingleton(sp => new TieredStore(
             sp.GetRequiredService<MemoryStore>(),
             sp.GetRequiredService<IOptions<StorageOptions>>().Value.Disk.Enabled ? sp.GetRequiredService<DiskStore>() : null,
-            sp.GetRequiredService<ILogger<TieredStore>>()));
+            sp.GetRequiredService<ILogger<TieredStore>>(),
+            sp.GetRequiredService<EdgeCacheMetrics>()));
+        services.AddSingleton<EdgeCacheMetrics>();
+        services.AddSingleton<PrometheusExporter>();
         services.AddSingleton<OriginFetcher>();
         services.AddSingleton<FetchCoordinator>();
 
@@ -127,6 +131,8 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         builder.Services.AddSingleton(proxy.Services.GetRequiredService<ILoggerFactory>());
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
+        var exporter = proxy.Services.GetRequiredService<PrometheusExporter>();
+        app.MapGet("/metrics", () => Results.Text(exporter.Scrape(), PrometheusExporter.ContentType));
         return app;
     }
 
@@ -138,6 +144,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         }
         // Resolve the store now so the disk index scan starts with the process, not with the first request.
         Proxy.Services.GetRequiredService<TieredStore>();
+        Proxy.Services.GetRequiredService<EdgeCacheMetrics>();
         await Proxy.StartAsync(cancellationToken);
         await Management.StartAsync(cancellationToken);
     }

@@ -20,10 +20,12 @@ internal sealed class OriginFetcher
     private readonly TimeProvider _time;
     private readonly IServiceProvider _services;
     private readonly Dictionary<string, IPassiveHealthCheckPolicy> _passivePolicies;
+    private readonly Metrics.EdgeCacheMetrics _metrics;
 
     public OriginFetcher(IHttpForwarder forwarder, IOptionsMonitor<CacheOptions> options, TimeProvider time, IServiceProvider services,
-        IEnumerable<IPassiveHealthCheckPolicy> passivePolicies)
+        IEnumerable<IPassiveHealthCheckPolicy> passivePolicies, Metrics.EdgeCacheMetrics metrics)
     {
+        _metrics = metrics;
         _passivePolicies = passivePolicies.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
         _forwarder = forwarder;
         _options = options;
@@ -80,6 +82,7 @@ internal sealed class OriginFetcher
 
         var error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
         var responseTime = _time.GetUtcNow();
+        _metrics.OriginRequest(target.ClusterId, responseTime - requestTime);
         ReportToPassiveHealth(context, target);
 
         if (capture.TooLarge)

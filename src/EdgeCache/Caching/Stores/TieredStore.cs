@@ -13,9 +13,11 @@ internal sealed partial class TieredStore
     private readonly MemoryStore _memory;
     private readonly ICacheStore? _persistent;
     private readonly ILogger _logger;
+    private readonly Metrics.EdgeCacheMetrics? _metrics;
 
-    public TieredStore(MemoryStore memory, ICacheStore? persistent, ILogger<TieredStore> logger)
+    public TieredStore(MemoryStore memory, ICacheStore? persistent, ILogger<TieredStore> logger, Metrics.EdgeCacheMetrics? metrics = null)
     {
+        _metrics = metrics;
         _memory = memory;
         _persistent = persistent;
         _logger = logger;
@@ -38,6 +40,7 @@ internal sealed partial class TieredStore
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             LogStoreError(_logger, _persistent.Name, "read", ex);
+            _metrics?.StoreError(_persistent.Name);
             return null;
         }
         if (entry is not null)
@@ -61,6 +64,7 @@ internal sealed partial class TieredStore
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             LogStoreError(_logger, _persistent.Name, "write", ex);
+            _metrics?.StoreError(_persistent.Name);
         }
     }
 
@@ -78,6 +82,7 @@ internal sealed partial class TieredStore
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             LogStoreError(_logger, _persistent.Name, "remove", ex);
+            _metrics?.StoreError(_persistent.Name);
         }
     }
 

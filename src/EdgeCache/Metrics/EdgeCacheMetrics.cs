@@ -1,0 +1,111 @@
+using System.Diagnostics.Metrics;
+using EdgeCache.Caching.Stores;
+using EdgeCache.Origin;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeCache.Metrics;
+
+/// <summary>
+/// EdgeCache's own instruments (RateLimitingMetrics style): created through <see cref="IMeterFactory"/>,
+/// with units and descriptions, and an <c>Enabled</c> guard before any tag is built, so nothing is
+/// allocated on the request path when nobody listens. Label values are bounded: sites are YARP
+/// cluster ids from the configuration, never hosts or paths from requests.
+/// </summary>
+internal sealed class EdgeCacheMetrics
+{
+    public const string MeterName = "EdgeCache";
+
+    private readonly Counter<long> _requests;
+    private readonly Counter<long> _staleServed;
+    private readonly Histogram<double> _originDuration;
+    private readonly Counter<long> _coalesced;
+    private readonly Counter<long> _storeErrors;
+
+    public EdgeCacheMetrics(IMeterFactory meterFactory, IServiceProvider services)
+    {
+        var meter = meterFactory.Create(MeterName);
+        _requests = meter.CreateCounter<long>("edgecache.requests", "{request}",
+            "Requests by cache outcome: hit, miss, stale (served for an origin failure), revalidated, bypass, error_page.");
+        _staleServed = meter.CreateCounter<long>("edgecache.stale_served", "{response}",
+            "Stale copies served because the origin failed, by reason: origin-down, origin-error, origin-timeout, deadline.");
+        _originDuration = meter.CreateHistogram<double>("edgecache.origin.request.duration", "s",
+            "Duration of the cache's fetches from the origin.");
+        _coalesced = meter.CreateCounter<long>("edgecache.coalesced_requests", "{request}",
+            "Requests that waited on another request's origin fetch instead of making their own.");
+        _storeErrors = meter.CreateCounter<long>("edgecache.store_errors", "{error}",
+            "Storage tier failures, each treated as a miss.");
+
+        meter.CreateObservableGauge("edgecache.origin.up", () => Health(services).Snapshot()
+            .SelectMany(c => c.Destinations.Select(d => new Measurement<int>(d.Up ? 1 : 0,
+                new KeyValuePair<string, object?>("cluster", c.Id), new KeyValuePair<string, object?>("destination", d.Id)))),
+            null, "1 when the origin destination is up (active and passive health), 0 when down.");
+        meter.CreateObservableGauge("edgecache.degraded", () => Health(services).Snapshot()
+            .Select(c => new Measurement<int>(c.Degraded ? 1 : 0, new KeyValuePair<string, object?>("site", c.Id))),
+            null, "1 while every origin of the site is down and the edge serves from its cache.");
+        meter.CreateObservableGauge("edgecache.cache.entries", () => Tiers(services, t => t.Count),
+            "{entry}", "Entries held, by storage tier.");
+        meter.CreateObservableGauge("edgecache.cache.bytes", () => Tiers(services, t => t.Bytes),
+            "By", "Bytes held, by storage tier.");
+        meter.CreateObservableCounter("edgecache.evictions", () => Tiers(services, t => t.Evictions),
+            "{entry}", "Entries evicted to stay within the tier's bound.");
+        meter.CreateObservableCounter("edgecache.corrupt_entries", () => Tiers(services, t => t.Corrupt),
+            "{entry}", "Corrupt or truncated entries found and dropped (never served).");
+    }
+
+    public void Request(string site, string outcome)
+    {
+        if (_requests.Enabled)
+        {
+            _requests.Add(1, new KeyValuePair<string, object?>("site", site), new KeyValuePair<string, object?>("outcome", outcome));
+        }
+    }
+
+    public void StaleServed(string site, string reason)
+    {
+        if (_staleServed.Enabled)
+        {
+            _staleServed.Add(1, new KeyValuePair<string, object?>("site", site), new KeyValuePair<string, object?>("reason", reason));
+        }
+    }
+
+    public void OriginRequest(string site, TimeSpan duration)
+    {
+        if (_originDuration.Enabled)
+        {
+            _originDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>("site", site));
+        }
+    }
+
+    public void Coalesced()
+    {
+        if (_coalesced.Enabled)
+        {
+            _coalesced.Add(1);
+        }
+    }
+
+    public void StoreError(string tier)
+    {
+        if (_storeErrors.Enabled)
+        {
+            _storeErrors.Add(1, new KeyValuePair<string, object?>("tier", tier));
+        }
+    }
+
+    private static OriginHealthMonitor Health(IServiceProvider services) => services.GetRequiredService<OriginHealthMonitor>();
+
+    private readonly record struct TierFigures(long Count, long Bytes, long Evictions, long Corrupt);
+
+    private static IEnumerable<Measurement<long>> Tiers(IServiceProvider services, Func<TierFigures, long> pick)
+    {
+        var store = services.GetRequiredService<TieredStore>();
+        var memory = store.Memory;
+        yield return new Measurement<long>(pick(new TierFigures(memory.Count, memory.Bytes, memory.Evictions, 0)),
+            new KeyValuePair<string, object?>("tier", memory.Name));
+        if (store.Persistent is DiskStore disk)
+        {
+            yield return new Measurement<long>(pick(new TierFigures(disk.Count, disk.Bytes, disk.Evictions, disk.CorruptEntries)),
+                new KeyValuePair<string, object?>("tier", disk.Name));
+        }
+    }
+}

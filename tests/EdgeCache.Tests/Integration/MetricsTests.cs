@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EdgeCache.Tests.Infrastructure;
+
+namespace EdgeCache.Tests.Integration;
+
+/// <summary>The /metrics endpoint as an operator's Prometheus sees it.</summary>
+public sealed class MetricsTests : IAsyncLifetime
+{
+    private readonly ManualClock _clock = new();
+    private TestOrigin _origin = null!;
+    private TestProxy _proxy = null!;
+
+    public async Task InitializeAsync()
+    {
+        _origin = await TestOrigin.StartAsync();
+        _origin.Clock = _clock;
+        _origin.RespondWith("page", ("Cache-Control", "public, max-age=10, stale-if-error=3600"));
+        _proxy = await TestProxy.StartAsync(_origin.Address, clock: _clock, extraArgs:
+            ["--EdgeCache:HealthInterval=00:00:00.200", "--EdgeCache:HealthTimeout=00:00:00.200"]);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _proxy.DisposeAsync();
+        await _origin.DisposeAsync();
+    }
+
+    private async Task<string> ScrapeAsync()
+    {
+        var response = await _proxy.Management.GetAsync("/metrics");
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
+        return await response.Content.ReadAsStringAsync();
+    }
+
+    private static double Value(string scrape, string series)
+    {
+        var match = Regex.Match(scrape, "^" + Regex.Escape(series) + " (\\S+)$", RegexOptions.Multiline);
+        return match.Success ? double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture) : 0;
+    }
+
+    private const string Site = "origin";
+
+    [Fact]
+    public async Task Scrape_AfterMissHitOutageStale_CountersMovedByExactlyThat()
+    {
+        var before = await ScrapeAsync();
+
+        await _proxy.Client.GetStringAsync("/a");                  // miss
+        await _proxy.Client.GetStringAsync("/a");                  // hit
+        _clock.Advance(TimeSpan.FromSeconds(30));
+        await _origin.StopAsync();                                 // origin down
+        var stale = await _proxy.Client.GetAsync("/a");            // stale
+        var errorPage = await _proxy.Client.GetAsync("/b");        // nothing stored: error page
+        var after = await ScrapeAsync();
+
+        Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
+        Assert.NotEqual(HttpStatusCode.OK, errorPage.StatusCode);
+        double Delta(string series) => Value(after, series) - Value(before, series);
+        Assert.Equal(1, Delta($"edgecache_requests_total{{outcome=\"miss\",site=\"{Site}\"}}"));
+        Assert.Equal(1, Delta($"edgecache_requests_total{{outcome=\"hit\",site=\"{Site}\"}}"));
+        Assert.Equal(1, Delta($"edgecache_requests_total{{outcome=\"stale\",site=\"{Site}\"}}"));
+        Assert.Equal(1, Delta($"edgecache_requests_total{{outcome=\"error_page\",site=\"{Site}\"}}"));
+        Assert.Equal(1, Delta($"edgecache_stale_served_total{{reason=\"origin-down\",site=\"{Site}\"}}"));
+        Assert.Equal(1, Value(after, "edgecache_cache_entries{tier=\"memory\"}"));
+        Assert.True(Value(after, $"edgecache_origin_request_duration_seconds_count{{site=\"{Site}\"}}") >= 1);
+        Assert.Contains("# TYPE edgecache_requests_total counter", after);
+        Assert.Contains("# HELP edgecache_stale_served_total ", after);
+        Assert.Contains("kestrel_active_connections", after);
+        Assert.Contains("http_server_request_duration_seconds_bucket", after);
+        Assert.Contains("process_resident_memory_bytes", after);
+
+        var watch = Stopwatch.StartNew();
+        while (Value(await ScrapeAsync(), $"edgecache_degraded{{site=\"{Site}\"}}") != 1 && watch.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            await Task.Delay(100);
+        }
+        var degraded = await ScrapeAsync();
+        Assert.Equal(1, Value(degraded, $"edgecache_degraded{{site=\"{Site}\"}}"));
+        Assert.Equal(0, Value(degraded, $"edgecache_origin_up{{cluster=\"{Site}\",destination=\"origin\"}}"));
+    }
+
+    [Fact]
+    public async Task Scrape_PassesPromtoolCheck()
+    {
+        await _proxy.Client.GetStringAsync("/a");
+        var scrape = await ScrapeAsync();
+
+        var start = new ProcessStartInfo("promtool", "check metrics") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var promtool = Process.Start(start) ?? throw new InvalidOperationException("promtool not found; ./test.sh installs it (Debian package prometheus)");
+        await promtool.StandardInput.WriteAsync(scrape);
+        promtool.StandardInput.Close();
+        var problems = await promtool.StandardError.ReadToEndAsync() + await promtool.StandardOutput.ReadToEndAsync();
+        await promtool.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(promtool.ExitCode == 0, problems);
+    }
+
+    [Fact]
+    public async Task RealPrometheus_ScrapesEdgeCache_QueryReturnsRequests()
+    {
+        await _proxy.Client.GetStringAsync("/a");
+        var dir = TempDirectory.Create("prometheus");
+        var port = FreePort();
+        var target = _proxy.Management.BaseAddress!;
+        await File.WriteAllTextAsync(Path.Combine(dir, "prometheus.yml"), $"""
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: edgecache
+                static_configs:
+                  - targets: ["{target.Host}:{target.Port}"]
+            """);
+        var start = new ProcessStartInfo("prometheus")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList =
+            {
+                $"--config.file={Path.Combine(dir, "prometheus.yml")}", $"--storage.tsdb.path={Path.Combine(dir, "data")}",
+                $"--web.listen-address=127.0.0.1:{port}",
+            },
+        };
+        using var prometheus = Process.Start(start) ?? throw new InvalidOperationException("prometheus not found; ./test.sh installs it");
+        _ = prometheus.StandardOutput.ReadToEndAsync();
+        _ = prometheus.StandardError.ReadToEndAsync();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
+            var watch = Stopwatch.StartNew();
+            JsonElement result = default;
+            while (watch.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                try
+                {
+                    var json = await client.GetStringAsync("/api/v1/query?query=edgecache_requests_total");
+                    result = JsonDocument.Parse(json).RootElement.GetProperty("data").GetProperty("result");
+                    if (result.GetArrayLength() > 0)
+                    {
+                        break;
+                    }
+                }
+                catch (HttpRequestException)
+                {
+                    // not listening yet
+                }
+                await Task.Delay(500);
+            }
+            Assert.True(result.ValueKind == JsonValueKind.Array && result.GetArrayLength() > 0, "Prometheus never returned edgecache_requests_total");
+            Assert.Equal("edgecache_requests_total", result[0].GetProperty("metric").GetProperty("__name__").GetString());
+        }
+        finally
+        {
+            prometheus.Kill(entireProcessTree: true);
+            await prometheus.WaitForExitAsync();
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
