@@ -101,6 +101,23 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ReadmeAlertRule_PassesPromtoolCheckRules()
+    {
+        var readme = await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(TestProxy.RepositoryTemplates)!, "README.md"));
+        var start = readme.IndexOf("groups:\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README has no alert rule");
+        var rules = Path.Combine(TempDirectory.Create("rules"), "rules.yml");
+        await File.WriteAllTextAsync(rules, readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)]);
+
+        using var promtool = Process.Start(new ProcessStartInfo("promtool") { ArgumentList = { "check", "rules", rules }, RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
+        await promtool.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.True(promtool.ExitCode == 0, output);
+        Assert.Contains("1 rules found", output);
+    }
+
+    [Fact]
     public async Task RealPrometheus_ScrapesEdgeCache_QueryReturnsRequests()
     {
         await _proxy.Client.GetStringAsync("/a");
