@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using EdgeCache.Tests.Infrastructure;
 
 namespace EdgeCache.Tests.Hosting;
@@ -8,23 +7,9 @@ public sealed class ValidateConfigCommandTests
 {
     private static async Task<(int ExitCode, string Output, string Error)> RunAsync(string workingDirectory, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "EdgeCache.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await output, await error);
+        var result = await ProcessRunner.RunAsync("dotnet", [Path.Combine(AppContext.BaseDirectory, "EdgeCache.dll"), .. args],
+            workingDirectory: workingDirectory);
+        return (result.ExitCode, result.Output, result.Error);
     }
 
     [Fact]

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace EdgeCache.Tests.Infrastructure;
 
 /// <summary>Debian's headless Chromium, as a reader's browser (installed by ./test.sh).</summary>
@@ -18,30 +16,12 @@ internal static class Chromium
     private static async Task<string> RunAsync(Uri url, params string[] extra)
     {
         var profile = TempDirectory.Create("chromium-profile");
-        var start = new ProcessStartInfo(Executable) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[]
-        {
+        string[] args =
+        [
             "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            $"--user-data-dir={profile}",
-        }.Concat(extra))
-        {
-            start.ArgumentList.Add(arg);
-        }
-        start.ArgumentList.Add(url.ToString());
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        _ = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"Chromium did not finish loading {url} within 60 s");
-        }
-        return await output;
+            $"--user-data-dir={profile}", .. extra, url.ToString(),
+        ];
+        return (await ProcessRunner.RunAsync(Executable, args)).Output;
     }
 }

@@ -90,12 +90,8 @@ public sealed class MetricsTests : IAsyncLifetime
         await _proxy.Client.GetStringAsync("/a");
         var scrape = await ScrapeAsync();
 
-        var start = new ProcessStartInfo("promtool", "check metrics") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var promtool = Process.Start(start) ?? throw new InvalidOperationException("promtool not found; ./test.sh installs it (Debian package prometheus)");
-        await promtool.StandardInput.WriteAsync(scrape);
-        promtool.StandardInput.Close();
-        var problems = await promtool.StandardError.ReadToEndAsync() + await promtool.StandardOutput.ReadToEndAsync();
-        await promtool.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var promtool = await ProcessRunner.RunAsync("promtool", ["check", "metrics"], input: scrape);
+        var problems = promtool.Error + promtool.Output;
 
         Assert.True(promtool.ExitCode == 0, problems);
     }
@@ -109,9 +105,8 @@ public sealed class MetricsTests : IAsyncLifetime
         var rules = Path.Combine(TempDirectory.Create("rules"), "rules.yml");
         await File.WriteAllTextAsync(rules, readme[start..readme.IndexOf("```", start, StringComparison.Ordinal)]);
 
-        using var promtool = Process.Start(new ProcessStartInfo("promtool") { ArgumentList = { "check", "rules", rules }, RedirectStandardOutput = true, RedirectStandardError = true })!;
-        var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
-        await promtool.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        var promtool = await ProcessRunner.RunAsync("promtool", ["check", "rules", rules]);
+        var output = promtool.Output + promtool.Error;
 
         Assert.True(promtool.ExitCode == 0, output);
         Assert.Contains("1 rules found", output);
