@@ -14,6 +14,7 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
         ["--cache-dir"] = "EdgeCache:Storage:Disk:Path",
         ["--management-urls"] = "EdgeCache:ManagementUrls",
         ["--health-path"] = "EdgeCache:HealthPath",
+        ["--redis"] = "EdgeCache:Storage:Redis:Configuration",
     };
 
     public static CommandLine Parse(string[] args)
@@ -57,6 +58,7 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
         "--origin" => "http://127.0.0.1:9100",
         "--cache-dir" => "/var/cache/edgecache",
         "--health-path" => "/health",
+        "--redis" => "127.0.0.1:6379",
         _ => "http://127.0.0.1:9091",
     };
 

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Reflection;
+using EdgeCache.Admin;
 using EdgeCache.Caching;
 using EdgeCache.Caching.Stores;
 using EdgeCache.Degraded;
@@ -23,6 +24,7 @@ internal static class ConfigValidator
         ["Storage"] = typeof(StorageOptions),
         ["Rules"] = typeof(List<CacheRuleOptions>),
         ["Degraded"] = typeof(DegradedOptions),
+        ["Admin"] = typeof(AdminOptions),
     };
 
     public static IReadOnlyList<string> Validate(IConfiguration configuration)
@@ -98,6 +100,20 @@ internal static class ConfigValidator
         if (storage.Disk.Enabled && string.IsNullOrWhiteSpace(storage.Disk.Path))
         {
             errors.Add("EdgeCache:Storage:Disk:Path: is empty; give a folder (--cache-dir DIR) or set EdgeCache:Storage:Disk:Enabled to false");
+        }
+
+        if (storage.Redis.Configuration is { } redis && redis.Trim().Length == 0)
+        {
+            errors.Add("EdgeCache:Storage:Redis:Configuration: is empty; give host:port (--redis 127.0.0.1:6379) or leave it out for no Redis");
+        }
+        if (storage.Redis.Timeout <= TimeSpan.Zero)
+        {
+            errors.Add($"EdgeCache:Storage:Redis:Timeout: {storage.Redis.Timeout} must be longer than zero, e.g. 00:00:00.250");
+        }
+        var admin = root.GetSection("Admin").Get<AdminOptions>() ?? new AdminOptions();
+        if (admin.Token is { Length: > 0 and < 16 })
+        {
+            errors.Add("EdgeCache:Admin:Token: shorter than 16 characters; use a long random token (e.g. openssl rand -hex 32)");
         }
 
         var rules = root.GetSection("Rules").GetChildren().ToList();

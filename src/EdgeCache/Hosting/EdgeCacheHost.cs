@@ -1,3 +1,4 @@
+using EdgeCache.Admin;
 using EdgeCache.Caching;
 using EdgeCache.Caching.Stores;
 using EdgeCache.Degraded;
@@ -92,11 +93,20 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
                 new DiskStoreOptions { Path = Path.Combine(builder.Environment.ContentRootPath, disk.Path), MaxBytes = disk.MaxBytes },
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DiskStore>>());
         });
-        services.AddSingleton(sp => new TieredStore(
-            sp.GetRequiredService<MemoryStore>(),
-            sp.GetRequiredService<IOptions<StorageOptions>>().Value.Disk.Enabled ? sp.GetRequiredService<DiskStore>() : null,
-            sp.GetRequiredService<ILogger<TieredStore>>(),
-            sp.GetRequiredService<EdgeCacheMetrics>()));
+        services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Redis,
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisStore>>()));
+        // Memory in front of one persistent tier: Redis when configured (shared by every node), else disk.
+        services.AddSingleton(sp =>
+        {
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            ICacheStore? persistent = !string.IsNullOrWhiteSpace(storage.Redis.Configuration) ? sp.GetRequiredService<RedisStore>()
+                : storage.Disk.Enabled ? sp.GetRequiredService<DiskStore>()
+                : null;
+            return new TieredStore(sp.GetRequiredService<MemoryStore>(), persistent,
+                sp.GetRequiredService<ILogger<TieredStore>>(), sp.GetRequiredService<EdgeCacheMetrics>());
+        });
+        services.Configure<AdminOptions>(configuration.GetSection("EdgeCache:Admin"));
+        services.AddSingleton<PurgeService>();
         services.AddSingleton<EdgeCacheMetrics>();
         services.AddSingleton<PrometheusExporter>();
         services.AddSingleton<OriginFetcher>();
@@ -118,12 +128,14 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             pipeline.UsePassiveHealthChecks();
         });
 
-        var management = BuildManagement(options, builder.Environment.ContentRootPath, proxy);
         var demo = commandLine.DemoOrigin ? new DemoOrigin(DemoOrigin.DefaultUrl) : null;
-        return new EdgeCacheHost(proxy, management, demo);
+        EdgeCacheHost? host = null;
+        var management = BuildManagement(options, builder.Environment.ContentRootPath, proxy, () => host!.ProxyAddress);
+        host = new EdgeCacheHost(proxy, management, demo);
+        return host;
     }
 
-    private static WebApplication BuildManagement(EdgeCacheOptions options, string contentRoot, WebApplication proxy)
+    private static WebApplication BuildManagement(EdgeCacheOptions options, string contentRoot, WebApplication proxy, Func<Uri> proxyAddress)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, Args = [] });
         builder.WebHost.UseUrls(options.ManagementUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -133,6 +145,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
         var exporter = proxy.Services.GetRequiredService<PrometheusExporter>();
         app.MapGet("/metrics", () => Results.Text(exporter.Scrape(), PrometheusExporter.ContentType));
+        AdminEndpoints.Map(app, proxy.Services, proxyAddress);
         return app;
     }
 
@@ -145,6 +158,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         // Resolve the store now so the disk index scan starts with the process, not with the first request.
         Proxy.Services.GetRequiredService<TieredStore>();
         Proxy.Services.GetRequiredService<EdgeCacheMetrics>();
+        Proxy.Services.GetRequiredService<PurgeService>(); // subscribes to other nodes' purges
         await Proxy.StartAsync(cancellationToken);
         await Management.StartAsync(cancellationToken);
     }

@@ -20,6 +20,7 @@ internal sealed class EdgeCacheMetrics
     private readonly Histogram<double> _originDuration;
     private readonly Counter<long> _coalesced;
     private readonly Counter<long> _storeErrors;
+    private readonly Counter<long> _purges;
 
     public EdgeCacheMetrics(IMeterFactory meterFactory, IServiceProvider services)
     {
@@ -34,6 +35,8 @@ internal sealed class EdgeCacheMetrics
             "Requests that waited on another request's origin fetch instead of making their own.");
         _storeErrors = meter.CreateCounter<long>("edgecache.store_errors", "{error}",
             "Storage tier failures, each treated as a miss.");
+
+        _purges = meter.CreateCounter<long>("edgecache.purges", "{purge}", "Purges by kind: url, prefix, tag.");
 
         meter.CreateObservableGauge("edgecache.origin.up", () => Health(services).Snapshot()
             .SelectMany(c => c.Destinations.Select(d => new Measurement<int>(d.Up ? 1 : 0,
@@ -92,20 +95,39 @@ internal sealed class EdgeCacheMetrics
         }
     }
 
+    public void Purge(string kind)
+    {
+        if (_purges.Enabled)
+        {
+            _purges.Add(1, new KeyValuePair<string, object?>("kind", kind));
+        }
+    }
+
     private static OriginHealthMonitor Health(IServiceProvider services) => services.GetRequiredService<OriginHealthMonitor>();
 
-    private readonly record struct TierFigures(long Count, long Bytes, long Evictions, long Corrupt);
+    /// <summary>What a tier can tell; null where it cannot (Redis keeps its own counts).</summary>
+    private readonly record struct TierFigures(string Tier, long? Count, long? Bytes, long? Evictions, long? Corrupt);
 
-    private static IEnumerable<Measurement<long>> Tiers(IServiceProvider services, Func<TierFigures, long> pick)
+    private static IEnumerable<Measurement<long>> Tiers(IServiceProvider services, Func<TierFigures, long?> pick)
     {
         var store = services.GetRequiredService<TieredStore>();
         var memory = store.Memory;
-        yield return new Measurement<long>(pick(new TierFigures(memory.Count, memory.Bytes, memory.Evictions, 0)),
-            new KeyValuePair<string, object?>("tier", memory.Name));
-        if (store.Persistent is DiskStore disk)
+        var figures = new List<TierFigures> { new(memory.Name, memory.Count, memory.Bytes, memory.Evictions, null) };
+        switch (store.Persistent)
         {
-            yield return new Measurement<long>(pick(new TierFigures(disk.Count, disk.Bytes, disk.Evictions, disk.CorruptEntries)),
-                new KeyValuePair<string, object?>("tier", disk.Name));
+            case DiskStore disk:
+                figures.Add(new(disk.Name, disk.Count, disk.Bytes, disk.Evictions, disk.CorruptEntries));
+                break;
+            case RedisStore redis:
+                figures.Add(new(redis.Name, null, null, null, redis.CorruptEntries));
+                break;
+        }
+        foreach (var tier in figures)
+        {
+            if (pick(tier) is { } value)
+            {
+                yield return new Measurement<long>(value, new KeyValuePair<string, object?>("tier", tier.Tier));
+            }
         }
     }
 }

@@ -72,7 +72,7 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
         {
             return null;
         }
-        Touch(path, data.Length);
+        Touch(path, data.Length, entry);
         return entry;
     }
 
@@ -92,8 +92,31 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
             TryDelete(temp);
             throw;
         }
-        Track(path, data.Length);
+        Track(path, data.Length, entry.Key, entry.Tags);
         EvictIfNeeded();
+    }
+
+    public async ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        foreach (var (path, item) in _index.ToArray())
+        {
+            if (!request.Matches(item.Key, item.Tags))
+            {
+                continue;
+            }
+            count++;
+            if (!request.Soft)
+            {
+                TryDelete(path);
+                Untrack(path);
+            }
+            else if (await GetAsync(item.Key, cancellationToken) is { } entry)
+            {
+                await SetAsync(PurgeRequest.MarkStale(entry), cancellationToken);
+            }
+        }
+        return count;
     }
 
     public ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
@@ -164,7 +187,7 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
                         TryDelete(path); // past every stale window: of no use to anyone
                         continue;
                     }
-                    Track(path, data.Length, File.GetLastWriteTimeUtc(path).Ticks);
+                    Track(path, data.Length, entry.Key, entry.Tags, File.GetLastWriteTimeUtc(path).Ticks);
                     valid++;
                 }
                 catch (IOException ex)
@@ -192,15 +215,15 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
         Untrack(path);
     }
 
-    private void Track(string path, long size, long? lastAccess = null)
+    private void Track(string path, long size, string key, string[] tags, long? lastAccess = null)
     {
-        var item = new IndexItem(size, lastAccess ?? _time.GetUtcNow().UtcTicks);
+        var item = new IndexItem(size, lastAccess ?? _time.GetUtcNow().UtcTicks, key, tags);
         _index.AddOrUpdate(path,
             _ => { Interlocked.Add(ref _bytes, size); return item; },
             (_, old) => { Interlocked.Add(ref _bytes, size - old.Size); return item; });
     }
 
-    private void Touch(string path, long size)
+    private void Touch(string path, long size, CacheEntry entry)
     {
         if (_index.TryGetValue(path, out var item))
         {
@@ -208,7 +231,7 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
         }
         else
         {
-            Track(path, size);
+            Track(path, size, entry.Key, entry.Tags);
         }
     }
 
@@ -259,9 +282,11 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
         }
     }
 
-    private sealed class IndexItem(long size, long lastAccess)
+    private sealed class IndexItem(long size, long lastAccess, string key, string[] tags)
     {
         public long Size { get; } = size;
+        public string Key { get; } = key;
+        public string[] Tags { get; } = tags;
         public long LastAccess { get; set; } = lastAccess;
     }
 

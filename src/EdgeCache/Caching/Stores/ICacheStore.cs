@@ -16,4 +16,7 @@ internal interface ICacheStore
     ValueTask SetAsync(CacheEntry entry, CancellationToken cancellationToken);
 
     ValueTask RemoveAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>Deletes (or for a soft purge, marks stale) every matching entry; returns how many.</summary>
+    ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken);
 }

@@ -77,6 +77,42 @@ internal sealed class MemoryStore : ICacheStore
         return ValueTask.CompletedTask;
     }
 
+    public ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        lock (_lock)
+        {
+            foreach (var (entry, _) in _lru.ToArray())
+            {
+                if (!request.Matches(entry.Key, entry.Tags))
+                {
+                    continue;
+                }
+                count++;
+                if (request.Soft)
+                {
+                    _map[entry.Key].Value = (PurgeRequest.MarkStale(entry), _map[entry.Key].Value.Size);
+                }
+                else
+                {
+                    RemoveLocked(entry.Key);
+                }
+            }
+        }
+        return ValueTask.FromResult(count);
+    }
+
+    /// <summary>Drops everything (a node that missed purges while disconnected from the shared tier).</summary>
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _map.Clear();
+            _lru.Clear();
+            _bytes = 0;
+        }
+    }
+
     private void RemoveLocked(string key)
     {
         if (_map.Remove(key, out var node))

@@ -5,6 +5,7 @@ public sealed class StorageOptions
 {
     public MemoryStoreOptions Memory { get; set; } = new();
     public DiskStoreOptions Disk { get; set; } = new();
+    public RedisStoreOptions Redis { get; set; } = new();
 }
 
 public sealed class MemoryStoreOptions

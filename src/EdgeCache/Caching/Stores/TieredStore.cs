@@ -86,6 +86,25 @@ internal sealed partial class TieredStore
         }
     }
 
+    /// <summary>Purges every tier; a failing tier is logged and the others still purged. Returns the most entries any tier matched.</summary>
+    public async ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
+    {
+        var count = await _memory.PurgeAsync(request, cancellationToken);
+        if (_persistent is not null)
+        {
+            try
+            {
+                count = Math.Max(count, await _persistent.PurgeAsync(request, cancellationToken));
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogStoreError(_logger, _persistent.Name, "purge", ex);
+                _metrics?.StoreError(_persistent.Name);
+            }
+        }
+        return count;
+    }
+
     [LoggerMessage(EventId = 2010, EventName = "StoreError", Level = LogLevel.Warning,
         Message = "Cache tier {Tier} failed to {Operation}; treated as a miss")]
     private static partial void LogStoreError(ILogger logger, string tier, string operation, Exception exception);

@@ -1,0 +1,254 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using EdgeCache.Caching;
+using EdgeCache.Caching.Entries;
+using EdgeCache.Caching.Stores;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.Admin;
+
+/// <summary>
+/// <c>/admin/*</c> on the management listener: purge, inspect an entry, warm URLs. Bearer token,
+/// compared in constant time; a missing or wrong token gets 401 and changes nothing; with no token
+/// configured the API is off (404). Bodies are size-limited and validated field by field.
+/// </summary>
+internal static class AdminEndpoints
+{
+    public static void Map(WebApplication app, IServiceProvider proxyServices, Func<Uri> proxyAddress)
+    {
+        var options = proxyServices.GetRequiredService<IOptionsMonitor<AdminOptions>>();
+        var purges = proxyServices.GetRequiredService<PurgeService>();
+        var store = proxyServices.GetRequiredService<TieredStore>();
+        var time = proxyServices.GetRequiredService<TimeProvider>();
+
+        var admin = app.MapGroup("/admin");
+        admin.AddEndpointFilter(async (context, next) =>
+        {
+            var token = Token(options.CurrentValue);
+            if (token is null)
+            {
+                return Results.NotFound();
+            }
+            if (!Authorized(context.HttpContext.Request, token))
+            {
+                context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer realm=\"edgecache-admin\"";
+                return Results.Problem(statusCode: 401, title: "Missing or wrong bearer token");
+            }
+            return await next(context);
+        });
+        // Without a token nothing under /admin exists, whatever the method or path.
+        app.MapFallback("/admin/{**rest}", () => Token(options.CurrentValue) is null ? Results.NotFound() : Results.Problem(statusCode: 404, title: "No such admin endpoint"));
+
+        admin.MapPost("/purge", async (HttpContext context) =>
+        {
+            var (body, problem) = await ReadBodyAsync(context, options.CurrentValue.MaxBodyBytes);
+            if (problem is not null)
+            {
+                return problem;
+            }
+            var errors = new Dictionary<string, string[]>();
+            string? Field(string name)
+            {
+                if (!body.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+                {
+                    return null;
+                }
+                if (value.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(value.GetString()))
+                {
+                    errors[name] = ["must be a non-empty string"];
+                    return null;
+                }
+                return value.GetString();
+            }
+            var url = Field("url");
+            var prefix = Field("prefix");
+            var tag = Field("tag");
+            var soft = false;
+            if (body.TryGetProperty("soft", out var softValue) && softValue.ValueKind is not (JsonValueKind.True or JsonValueKind.False or JsonValueKind.Null))
+            {
+                errors["soft"] = ["must be true or false"];
+            }
+            else if (softValue.ValueKind == JsonValueKind.True)
+            {
+                soft = true;
+            }
+            if (errors.Count == 0 && new[] { url, prefix, tag }.Count(v => v is not null) != 1)
+            {
+                errors["url"] = ["give exactly one of url, prefix or tag"];
+            }
+            Uri? target = null;
+            if (errors.Count == 0 && (url ?? prefix) is { } address && !TryHttpUrl(address, out target))
+            {
+                errors[url is not null ? "url" : "prefix"] = ["must be an absolute http:// or https:// URL"];
+            }
+            if (errors.Count > 0)
+            {
+                return Results.ValidationProblem(errors, title: "Invalid purge request");
+            }
+            var request = url is not null ? new PurgeRequest(PurgeKind.Url, purges.KeyOf(target!), soft)
+                : prefix is not null ? new PurgeRequest(PurgeKind.Prefix, purges.KeyOf(target!), soft)
+                : new PurgeRequest(PurgeKind.Tag, tag!, soft);
+            var count = await purges.PurgeAsync(request, context.RequestAborted);
+            return Results.Json(new { purged = count, kind = request.Kind.ToString().ToLowerInvariant(), soft });
+        });
+
+        admin.MapGet("/entry", async (HttpContext context, string? url) =>
+        {
+            if (url is null || !TryHttpUrl(url, out var target))
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["url"] = ["must be an absolute http:// or https:// URL"] }, title: "Invalid entry request");
+            }
+            var key = purges.KeyOf(target);
+            var (entry, tier) = await FindAsync(store, key, context.RequestAborted);
+            if (entry is null)
+            {
+                return Results.Problem(statusCode: 404, title: "Not cached", detail: key);
+            }
+            var now = time.GetUtcNow();
+            return Results.Json(new
+            {
+                key = entry.Key,
+                tier,
+                kind = entry.Kind == CacheEntryKind.VaryMarker ? "vary-marker" : "response",
+                vary = entry.VaryHeaders,
+                status = entry.StatusCode,
+                ageSeconds = (long)entry.Age(now).TotalSeconds,
+                ttlSeconds = (long)Math.Floor(entry.TimeToLive(now).TotalSeconds),
+                staleWhileRevalidateSeconds = (long)entry.StaleWhileRevalidate.TotalSeconds,
+                staleIfErrorSeconds = (long)entry.StaleIfError.TotalSeconds,
+                tags = entry.Tags,
+                size = entry.Body.Length,
+                etag = entry.ETag,
+                checksum = tier == "memory" ? "held in memory (verified when it was loaded or fetched)" : "verified",
+            });
+        });
+
+        admin.MapPost("/warm", async (HttpContext context) =>
+        {
+            var (body, problem) = await ReadBodyAsync(context, options.CurrentValue.MaxBodyBytes);
+            if (problem is not null)
+            {
+                return problem;
+            }
+            if (!body.TryGetProperty("urls", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["urls"] = ["must be a non-empty array of absolute URLs"] }, title: "Invalid warm request");
+            }
+            if (list.GetArrayLength() > options.CurrentValue.MaxWarmUrls)
+            {
+                return Results.ValidationProblem(new Dictionary<string, string[]> { ["urls"] = [$"at most {options.CurrentValue.MaxWarmUrls} URLs per request"] }, title: "Invalid warm request");
+            }
+            var urls = new List<Uri>();
+            var index = 0;
+            foreach (var item in list.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.String || !TryHttpUrl(item.GetString()!, out var target))
+                {
+                    return Results.ValidationProblem(new Dictionary<string, string[]> { [$"urls[{index}]"] = ["must be an absolute http:// or https:// URL"] }, title: "Invalid warm request");
+                }
+                urls.Add(target);
+                index++;
+            }
+            var results = await WarmAsync(urls, proxyAddress(), context.RequestAborted);
+            return Results.Json(new { warmed = results });
+        });
+    }
+
+    private static string? Token(AdminOptions options) =>
+        !string.IsNullOrEmpty(options.Token) ? options.Token : Environment.GetEnvironmentVariable("EDGECACHE_ADMIN_TOKEN") is { Length: > 0 } env ? env : null;
+
+    private static bool Authorized(HttpRequest request, string token)
+    {
+        var header = request.Headers.Authorization.ToString();
+        const string scheme = "Bearer ";
+        var given = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..].Trim() : "";
+        // Hash both so the comparison takes the same time whatever the lengths.
+        return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+    }
+
+    private static async Task<(JsonElement Body, IResult? Problem)> ReadBodyAsync(HttpContext context, int maxBytes)
+    {
+        if (context.Request.ContentLength > maxBytes)
+        {
+            return (default, Results.Problem(statusCode: 413, title: $"Body larger than {maxBytes} bytes"));
+        }
+        using var buffer = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(chunk, context.RequestAborted)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                return (default, Results.Problem(statusCode: 413, title: $"Body larger than {maxBytes} bytes"));
+            }
+            buffer.Write(chunk, 0, read);
+        }
+        try
+        {
+            using var document = JsonDocument.Parse(buffer.ToArray());
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (default, Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["must be a JSON object"] }));
+            }
+            return (document.RootElement.Clone(), null);
+        }
+        catch (JsonException ex)
+        {
+            return (default, Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = [$"is not valid JSON: {ex.Message}"] }));
+        }
+    }
+
+    private static bool TryHttpUrl(string value, out Uri url) =>
+        Uri.TryCreate(value, UriKind.Absolute, out url!) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps);
+
+    /// <summary>The entry as stored, without promoting it: memory first, then the persistent tier.</summary>
+    private static async Task<(CacheEntry? Entry, string Tier)> FindAsync(TieredStore store, string key, CancellationToken cancellationToken)
+    {
+        if (await store.Memory.GetAsync(key, cancellationToken) is { } inMemory)
+        {
+            return (inMemory, store.Memory.Name);
+        }
+        if (store.Persistent is { } persistent && await persistent.GetAsync(key, cancellationToken) is { } stored)
+        {
+            return (stored, persistent.Name);
+        }
+        return (null, "");
+    }
+
+    /// <summary>Fetches each URL through this node's own public listener, so it is cached exactly as a reader's request would be.</summary>
+    private static async Task<object[]> WarmAsync(List<Uri> urls, Uri proxy, CancellationToken cancellationToken)
+    {
+        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(60) };
+        using var gate = new SemaphoreSlim(4);
+        var tasks = urls.Select(async url =>
+        {
+            await gate.WaitAsync(cancellationToken);
+            try
+            {
+                var request = new HttpRequestMessage(HttpMethod.Get, new Uri(proxy, url.PathAndQuery));
+                request.Headers.Host = url.Authority;
+                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
+                return (object)new
+                {
+                    url = url.ToString(),
+                    status = (int)response.StatusCode,
+                    cacheStatus = response.Headers.TryGetValues(CacheStatus.HeaderName, out var values) ? string.Join(", ", values) : null,
+                };
+            }
+            catch (HttpRequestException ex)
+            {
+                return new { url = url.ToString(), status = 0, cacheStatus = (string?)ex.Message };
+            }
+            finally
+            {
+                gate.Release();
+            }
+        });
+        return await Task.WhenAll(tasks);
+    }
+}
