@@ -1,0 +1,237 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using EdgeCache.Caching.Stores;
+using EdgeCache.Tests.Infrastructure;
+
+namespace EdgeCache.Tests.Integration;
+
+/// <summary>Two EdgeCache nodes sharing one real redis-server: shared entries, purges reaching every node, Redis failures.</summary>
+public sealed class SharedCacheTests : IAsyncLifetime
+{
+    private const string Token = "test-admin-token-0123456789";
+    private readonly ManualClock _clock = new();
+    private RedisServer _redis = null!;
+    private TestOrigin _origin = null!;
+    private TestProxy _a = null!;
+    private TestProxy _b = null!;
+
+    public async Task InitializeAsync()
+    {
+        _redis = await RedisServer.StartAsync();
+        _origin = await TestOrigin.StartAsync();
+        _origin.Clock = _clock;
+        _origin.Respond(context => _origin.Answer(context, "page " + context.Request.Path,
+            ("Cache-Control", "public, max-age=60, stale-if-error=86400"),
+            ("Surrogate-Key", context.Request.Path.StartsWithSegments("/news") ? "news" : "other")));
+        _a = await StartNode();
+        _b = await StartNode();
+    }
+
+    private Task<TestProxy> StartNode() => TestProxy.StartAsync(_origin.Address, clock: _clock, extraArgs:
+    [
+        "--redis", _redis.Configuration,
+        "--EdgeCache:Admin:Token=" + Token,
+        "--EdgeCache:HealthInterval=00:00:00.200",
+        "--EdgeCache:HealthTimeout=00:00:00.200",
+    ]);
+
+    public async Task DisposeAsync()
+    {
+        await _a.DisposeAsync();
+        await _b.DisposeAsync();
+        await _origin.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    private static string CacheStatus(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Cache-Status", out var values) ? string.Join(", ", values) : "";
+
+    private static async Task<HttpResponseMessage> Admin(TestProxy node, HttpMethod method, string path, string? json = null, string? token = Token)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+        return await node.Management.SendAsync(request);
+    }
+
+    private static string Url(string path) => $"http://{TestProxy.PublicHost}{path}";
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var watch = Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            if (await condition())
+            {
+                return;
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail($"{what} did not happen within 10 s");
+    }
+
+    [Fact]
+    public async Task PageFetchedThroughA_HitOnB_NoOriginRequest()
+    {
+        await _a.Client.GetStringAsync("/shared");
+
+        var onB = await _b.Client.GetAsync("/shared");
+
+        Assert.Equal("page /shared", await onB.Content.ReadAsStringAsync());
+        Assert.StartsWith("EdgeCache; hit", CacheStatus(onB));
+        Assert.Equal(1, _origin.CountFor("/shared"));
+    }
+
+    [Fact]
+    public async Task PurgeUrlOnA_BMissesWithinASecond()
+    {
+        await _a.Client.GetStringAsync("/p");
+        await _b.Client.GetStringAsync("/p"); // now in B's memory tier too
+
+        var purge = await Admin(_a, HttpMethod.Post, "/admin/purge", $$"""{"url":"{{Url("/p")}}"}""");
+        Assert.Equal(HttpStatusCode.OK, purge.StatusCode);
+        var watch = Stopwatch.StartNew();
+        await Eventually(async () => CacheStatus(await _b.Client.GetAsync("/p")).Contains("fwd=miss"), "B missing after the purge");
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"B still served the purged page {watch.Elapsed} after the purge");
+    }
+
+    [Fact]
+    public async Task SoftPurge_ThenOriginDown_StillServedStale()
+    {
+        await _a.Client.GetStringAsync("/soft");
+        await _b.Client.GetStringAsync("/soft");
+
+        await Admin(_a, HttpMethod.Post, "/admin/purge", $$"""{"url":"{{Url("/soft")}}","soft":true}""");
+        await _origin.StopAsync();
+        await Task.Delay(300); // let the purge message reach B
+        var response = await _b.Client.GetAsync("/soft");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("page /soft", await response.Content.ReadAsStringAsync());
+        Assert.Contains("fwd=stale", CacheStatus(response));
+    }
+
+    [Fact]
+    public async Task PurgeTagAndPrefix_OnlyMatchingEntriesGo()
+    {
+        foreach (var path in new[] { "/news/1", "/news/2", "/sport/1", "/other/1" })
+        {
+            await _a.Client.GetStringAsync(path);
+        }
+
+        var byTag = await (await Admin(_a, HttpMethod.Post, "/admin/purge", """{"tag":"news"}""")).Content.ReadFromJsonAsync<JsonElement>();
+        var byPrefix = await (await Admin(_a, HttpMethod.Post, "/admin/purge", $$"""{"prefix":"{{Url("/sport/")}}"}""")).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(2, byTag.GetProperty("purged").GetInt32());
+        Assert.Equal(1, byPrefix.GetProperty("purged").GetInt32());
+        Assert.Contains("fwd=miss", CacheStatus(await _b.Client.GetAsync("/news/1")));
+        Assert.Contains("fwd=miss", CacheStatus(await _b.Client.GetAsync("/sport/1")));
+        Assert.StartsWith("EdgeCache; hit", CacheStatus(await _b.Client.GetAsync("/other/1")));
+    }
+
+    [Fact]
+    public async Task RedisKilled_RequestsKeepSucceeding_RestartedTierComesBack()
+    {
+        await _a.Client.GetStringAsync("/before");
+        await _redis.KillAsync();
+
+        for (var i = 0; i < 5; i++)
+        {
+            var response = await _a.Client.GetAsync($"/during-{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        Assert.StartsWith("EdgeCache; hit", CacheStatus(await _a.Client.GetAsync("/before"))); // memory tier
+
+        await _redis.RestartAsync();
+        await Eventually(() => Task.FromResult(_a.Get<RedisStore>().IsConnected && _b.Get<RedisStore>().IsConnected), "both nodes reconnecting");
+        await _a.Client.GetStringAsync("/after");
+        Assert.StartsWith("EdgeCache; hit", CacheStatus(await _b.Client.GetAsync("/after")));
+    }
+
+    [Fact]
+    public async Task Admin_Auth_NoTokenWrongTokenRightToken()
+    {
+        await _a.Client.GetStringAsync("/guarded");
+        var body = $$"""{"url":"{{Url("/guarded")}}"}""";
+
+        var none = await Admin(_a, HttpMethod.Post, "/admin/purge", body, token: null);
+        var wrong = await Admin(_a, HttpMethod.Post, "/admin/purge", body, token: "not-the-token-at-all");
+        var stillCached = await _a.Client.GetAsync("/guarded");
+        var right = await Admin(_a, HttpMethod.Post, "/admin/purge", body);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, none.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, wrong.StatusCode);
+        Assert.StartsWith("EdgeCache; hit", CacheStatus(stillCached)); // a refused call changed nothing
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("not json", "body")]
+    [InlineData("[1,2]", "body")]
+    [InlineData("""{"url":"/relative"}""", "url")]
+    [InlineData("""{"url":"http://x/a","tag":"t"}""", "url")]
+    [InlineData("""{}""", "url")]
+    [InlineData("""{"tag":""}""", "tag")]
+    [InlineData("""{"tag":"t","soft":"yes"}""", "soft")]
+    public async Task AdminPurge_MalformedBody_400NamingTheField(string json, string field)
+    {
+        var response = await Admin(_a, HttpMethod.Post, "/admin/purge", json);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+    }
+
+    [Fact]
+    public async Task AdminPurge_BodyTooLarge_413()
+    {
+        var response = await Admin(_a, HttpMethod.Post, "/admin/purge", "{\"tag\":\"" + new string('x', 100_000) + "\"}");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AdminEntry_CachedPage_DescribesIt()
+    {
+        await _a.Client.GetStringAsync("/news/entry");
+
+        var entry = await (await Admin(_b, HttpMethod.Get, "/admin/entry?url=" + Uri.EscapeDataString(Url("/news/entry")))).Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal("redis", entry.GetProperty("tier").GetString());
+        Assert.Equal("news", entry.GetProperty("tags")[0].GetString());
+        Assert.InRange(entry.GetProperty("ttlSeconds").GetInt64(), 50, 60);
+        Assert.Equal(86400, entry.GetProperty("staleIfErrorSeconds").GetInt64());
+        Assert.Equal("verified", entry.GetProperty("checksum").GetString());
+    }
+
+    [Fact]
+    public async Task AdminWarm_ListedUrls_CachedNow()
+    {
+        var response = await Admin(_a, HttpMethod.Post, "/admin/warm", $$"""{"urls":["{{Url("/warm/1")}}","{{Url("/warm/2")}}"]}""");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(1, _origin.CountFor("/warm/1"));
+        Assert.StartsWith("EdgeCache; hit", CacheStatus(await _b.Client.GetAsync("/warm/2")));
+    }
+
+    [Fact]
+    public async Task Admin_NoTokenConfigured_Off()
+    {
+        await using var plain = await TestProxy.StartAsync(_origin.Address);
+
+        var response = await Admin(plain, HttpMethod.Post, "/admin/purge", """{"tag":"x"}""");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}
