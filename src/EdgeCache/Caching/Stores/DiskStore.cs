@@ -161,8 +161,9 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
                 cancellationToken.ThrowIfCancellationRequested();
                 if (path.Contains(TempMarker, StringComparison.Ordinal))
                 {
-                    // Left by a write that never finished, unless it is one of this process's writes in progress.
-                    if (File.GetLastWriteTimeUtc(path) < _openedAt)
+                    // Left by a write that never finished, unless it may be one of this process's writes in
+                    // progress (file times come from a coarse kernel clock, hence the margin).
+                    if (File.GetLastWriteTimeUtc(path) < _openedAt - TimeSpan.FromMinutes(1))
                     {
                         TryDelete(path);
                     }
