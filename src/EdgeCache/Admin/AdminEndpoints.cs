@@ -19,8 +19,10 @@ namespace EdgeCache.Admin;
 /// </summary>
 internal static class AdminEndpoints
 {
-    public static void Map(WebApplication app, IServiceProvider proxyServices, Func<Uri> proxyAddress)
+    public static void Map(WebApplication app, IServiceProvider proxyServices)
     {
+        var warmer = proxyServices.GetRequiredService<Warming.Warmer>();
+        var coverage = proxyServices.GetRequiredService<Coverage.CoverageCalculator>();
         var options = proxyServices.GetRequiredService<IOptionsMonitor<AdminOptions>>();
         var purges = proxyServices.GetRequiredService<PurgeService>();
         var store = proxyServices.GetRequiredService<TieredStore>();
@@ -135,29 +137,59 @@ internal static class AdminEndpoints
             {
                 return problem;
             }
-            if (!body.TryGetProperty("urls", out var list) || list.ValueKind != JsonValueKind.Array || list.GetArrayLength() == 0)
-            {
-                return Results.ValidationProblem(new Dictionary<string, string[]> { ["urls"] = ["must be a non-empty array of absolute URLs"] }, title: "Invalid warm request");
-            }
-            if (list.GetArrayLength() > options.CurrentValue.MaxWarmUrls)
-            {
-                return Results.ValidationProblem(new Dictionary<string, string[]> { ["urls"] = [$"at most {options.CurrentValue.MaxWarmUrls} URLs per request"] }, title: "Invalid warm request");
-            }
             var urls = new List<Uri>();
-            var index = 0;
-            foreach (var item in list.EnumerateArray())
+            var sitemaps = new List<Uri>();
+            if (body.TryGetProperty("urls", out var list))
             {
-                if (item.ValueKind != JsonValueKind.String || !TryHttpUrl(item.GetString()!, out var target))
+                if (list.ValueKind != JsonValueKind.Array)
                 {
-                    return Results.ValidationProblem(new Dictionary<string, string[]> { [$"urls[{index}]"] = ["must be an absolute http:// or https:// URL"] }, title: "Invalid warm request");
+                    return Invalid("urls", "must be an array of absolute URLs");
                 }
-                urls.Add(target);
-                index++;
+                if (list.GetArrayLength() > options.CurrentValue.MaxWarmUrls)
+                {
+                    return Invalid("urls", $"at most {options.CurrentValue.MaxWarmUrls} URLs per request");
+                }
+                var index = 0;
+                foreach (var item in list.EnumerateArray())
+                {
+                    if (item.ValueKind != JsonValueKind.String || !TryHttpUrl(item.GetString()!, out var target))
+                    {
+                        return Invalid($"urls[{index}]", "must be an absolute http:// or https:// URL");
+                    }
+                    urls.Add(target);
+                    index++;
+                }
             }
-            var results = await WarmAsync(urls, proxyAddress(), context.RequestAborted);
-            return Results.Json(new { warmed = results });
+            if (body.TryGetProperty("sitemap", out var sitemap))
+            {
+                if (sitemap.ValueKind != JsonValueKind.String || !TryHttpUrl(sitemap.GetString()!, out var target))
+                {
+                    return Invalid("sitemap", "must be an absolute http:// or https:// URL");
+                }
+                sitemaps.Add(target);
+            }
+            if (urls.Count == 0 && sitemaps.Count == 0)
+            {
+                return Invalid("urls", "give a non-empty urls array or a sitemap URL");
+            }
+            var results = await warmer.WarmAsync(urls, sitemaps, pauseWhileDegraded: false, context.RequestAborted);
+            return Results.Json(new { warmed = results.Count, results });
+        });
+
+        admin.MapGet("/coverage", async (HttpContext context) =>
+        {
+            var report = await coverage.ComputeAsync(context.RequestAborted);
+            return Results.Json(new
+            {
+                computedAt = report.ComputedAt,
+                sites = report.Sites.Select(s => new { site = s.Site, ratio = Math.Round(s.Ratio, 4), volume = Math.Round(s.Volume, 2) }),
+                topUncovered = report.TopUncovered.Select(u => new { url = u.Url, volume = u.Volume }),
+            });
         });
     }
+
+    private static IResult Invalid(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "Invalid request");
 
     private static string? Token(AdminOptions options) =>
         !string.IsNullOrEmpty(options.Token) ? options.Token : Environment.GetEnvironmentVariable("EDGECACHE_ADMIN_TOKEN") is { Length: > 0 } env ? env : null;
@@ -218,37 +250,5 @@ internal static class AdminEndpoints
             return (stored, persistent.Name);
         }
         return (null, "");
-    }
-
-    /// <summary>Fetches each URL through this node's own public listener, so it is cached exactly as a reader's request would be.</summary>
-    private static async Task<object[]> WarmAsync(List<Uri> urls, Uri proxy, CancellationToken cancellationToken)
-    {
-        using var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(60) };
-        using var gate = new SemaphoreSlim(4);
-        var tasks = urls.Select(async url =>
-        {
-            await gate.WaitAsync(cancellationToken);
-            try
-            {
-                var request = new HttpRequestMessage(HttpMethod.Get, new Uri(proxy, url.PathAndQuery));
-                request.Headers.Host = url.Authority;
-                using var response = await client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
-                return (object)new
-                {
-                    url = url.ToString(),
-                    status = (int)response.StatusCode,
-                    cacheStatus = response.Headers.TryGetValues(CacheStatus.HeaderName, out var values) ? string.Join(", ", values) : null,
-                };
-            }
-            catch (HttpRequestException ex)
-            {
-                return new { url = url.ToString(), status = 0, cacheStatus = (string?)ex.Message };
-            }
-            finally
-            {
-                gate.Release();
-            }
-        });
-        return await Task.WhenAll(tasks);
     }
 }

@@ -2,6 +2,7 @@ using EdgeCache.Caching.Entries;
 using EdgeCache.Caching.Keys;
 using EdgeCache.Caching.Policy;
 using EdgeCache.Caching.Stores;
+using EdgeCache.Coverage;
 using EdgeCache.Degraded;
 using EdgeCache.Metrics;
 using EdgeCache.Origin;
@@ -43,6 +44,10 @@ internal sealed partial class CacheMiddleware
     private readonly StaleServedCounter _staleServed;
     private readonly StaleBanner _banner;
     private readonly EdgeCacheMetrics _metrics;
+    private readonly TrafficTracker _traffic;
+    private readonly Warming.WarmMarker _warmMarker;
+    private readonly Protection.OriginLimiter _limiter;
+    private readonly IOptionsMonitor<CoverageOptions> _coverage;
     private readonly IOptionsMonitor<CacheOptions> _options;
     private readonly IOptionsMonitor<DegradedOptions> _degraded;
     private readonly TimeProvider _time;
@@ -50,7 +55,7 @@ internal sealed partial class CacheMiddleware
     private readonly ILogger _logger;
 
     public CacheMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, OriginFetcher fetcher,
-        FetchCoordinator coordinator, ErrorPageWriter errorPages, StaleServedCounter staleServed, StaleBanner banner, EdgeCacheMetrics metrics,
+        FetchCoordinator coordinator, ErrorPageWriter errorPages, StaleServedCounter staleServed, StaleBanner banner, EdgeCacheMetrics metrics, TrafficTracker traffic, IOptionsMonitor<CoverageOptions> coverage, Warming.WarmMarker warmMarker, Protection.OriginLimiter limiter,
         IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, TimeProvider time,
         IHostApplicationLifetime lifetime, ILogger<CacheMiddleware> logger)
     {
@@ -63,6 +68,10 @@ internal sealed partial class CacheMiddleware
         _staleServed = staleServed;
         _banner = banner;
         _metrics = metrics;
+        _traffic = traffic;
+        _warmMarker = warmMarker;
+        _limiter = limiter;
+        _coverage = coverage;
         _options = options;
         _degraded = degraded;
         _time = time;
@@ -99,6 +108,9 @@ internal sealed partial class CacheMiddleware
 
         // Step 2: key and lookup.
         var primaryKey = CacheKeys.Primary(request, rule);
+        // Warming requests are background work: they neither count as reader traffic nor queue for the origin.
+        var background = _warmMarker.IsWarming(request);
+        var volume = background ? _traffic.VolumeOf(primaryKey) : _traffic.Record(primaryKey, site, request);
         var (entry, key, varyMiss) = await LookupAsync(primaryKey, request.Headers, context.RequestAborted);
         var now = _time.GetUtcNow();
         var reload = CachePolicy.ClientRequiresReload(request.Headers, options);
@@ -109,6 +121,10 @@ internal sealed partial class CacheMiddleware
             {
                 // Step 3: fresh.
                 case Freshness.Fresh:
+                    if (ShouldRefreshAhead(entry, now, volume))
+                    {
+                        StartBackgroundRefresh(context, key, primaryKey, entry, rule);
+                    }
                     await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Hit(entry.TimeToLive(now)));
                     return Outcomes.Hit;
 
@@ -132,7 +148,7 @@ internal sealed partial class CacheMiddleware
         var originRequest = OriginRequest.From(request);
         var reader = entry is null ? context : null;
         var fetch = _coordinator.Run(key,
-            () => FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, reader),
+            () => FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, reader, background),
             out var isLeader);
         FetchResult result;
         try
@@ -162,7 +178,7 @@ internal sealed partial class CacheMiddleware
         if (!isLeader && !IsUsableByWaiter(result, primaryKey, request.Headers))
         {
             // Not shareable (private, too large, another variant): this reader fetches for itself.
-            result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, reader);
+            result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, reader, background);
             isLeader = true;
         }
         return await SendAsync(context, result, entry, rule, site, isLeader, reload, varyMiss);
@@ -236,7 +252,16 @@ internal sealed partial class CacheMiddleware
             context.Response.Headers.Append(CacheStatus.HeaderName, cacheStatus);
             return Task.CompletedTask;
         });
-        await _next(context);
+        var clusterId = context.Features.Get<IReverseProxyFeature>()?.Cluster.Config.ClusterId ?? "";
+        using (var slot = await _limiter.AcquireAsync(clusterId, background: false, context.RequestAborted))
+        {
+            if (!slot.IsAcquired)
+            {
+                await _errorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-busy");
+                return Outcomes.ErrorPage;
+            }
+            await _next(context);
+        }
         if (!context.Response.HasStarted && context.Features.Get<IForwarderErrorFeature>() is { } error)
         {
             var failure = new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode, new HeaderDictionary(), default,
@@ -279,10 +304,10 @@ internal sealed partial class CacheMiddleware
     /// stream; it is null for background refreshes and whenever a stored copy may be served instead.
     /// </summary>
     private async Task<FetchResult> FetchAndStoreAsync(OriginRequest request, OriginTarget? target, string primaryKey,
-        string key, CacheEntry? stored, CacheRule rule, IHeaderDictionary requestHeaders, HttpContext? reader)
+        string key, CacheEntry? stored, CacheRule rule, IHeaderDictionary requestHeaders, HttpContext? reader, bool background)
     {
         var options = _options.CurrentValue;
-        var origin = await _fetcher.FetchAsync(request, target, stored?.ETag, stored?.LastModified, reader, _lifetime.ApplicationStopping);
+        var origin = await _fetcher.FetchAsync(request, target, stored?.ETag, stored?.LastModified, reader, background, _lifetime.ApplicationStopping);
         var hadAuthorization = requestHeaders.ContainsKey(HeaderNames.Authorization);
 
         switch (origin.Outcome)
@@ -336,6 +361,18 @@ internal sealed partial class CacheMiddleware
         return new FetchResult(FetchKind.Stored, entry, origin, "stored");
     }
 
+    /// <summary>
+    /// Refresh-ahead: a popular entry close to going stale is revalidated in the background
+    /// (conditionally, so an unchanged page costs a 304), so readers keep getting fresh hits.
+    /// </summary>
+    private bool ShouldRefreshAhead(CacheEntry entry, DateTimeOffset now, double volume)
+    {
+        var options = _coverage.CurrentValue;
+        return options.RefreshAhead
+            && volume >= options.RefreshAheadMinRequests
+            && entry.TimeToLive(now) < entry.FreshnessLifetime * options.RefreshAheadFraction;
+    }
+
     private void StartBackgroundRefresh(HttpContext context, string key, string primaryKey, CacheEntry stale, CacheRule rule)
     {
         var request = OriginRequest.From(context.Request);
@@ -345,7 +382,7 @@ internal sealed partial class CacheMiddleware
         {
             try
             {
-                return await FetchAndStoreAsync(request, target, primaryKey, key, stale, rule, headers, reader: null);
+                return await FetchAndStoreAsync(request, target, primaryKey, key, stale, rule, headers, reader: null, background: true);
             }
             catch (Exception ex)
             {

@@ -25,6 +25,9 @@ internal static class ConfigValidator
         ["Rules"] = typeof(List<CacheRuleOptions>),
         ["Degraded"] = typeof(DegradedOptions),
         ["Admin"] = typeof(AdminOptions),
+        ["Coverage"] = typeof(Coverage.CoverageOptions),
+        ["Warming"] = typeof(Warming.WarmingOptions),
+        ["OriginProtection"] = typeof(Protection.OriginProtectionOptions),
     };
 
     public static IReadOnlyList<string> Validate(IConfiguration configuration)
@@ -114,6 +117,33 @@ internal static class ConfigValidator
         if (admin.Token is { Length: > 0 and < 16 })
         {
             errors.Add("EdgeCache:Admin:Token: shorter than 16 characters; use a long random token (e.g. openssl rand -hex 32)");
+        }
+
+        var warming = root.GetSection("Warming").Get<Warming.WarmingOptions>() ?? new Warming.WarmingOptions();
+        for (var i = 0; i < warming.Sitemaps.Count; i++)
+        {
+            CheckHttpUri($"EdgeCache:Warming:Sitemaps:{i}", warming.Sitemaps[i], errors);
+        }
+        for (var i = 0; i < warming.Urls.Count; i++)
+        {
+            CheckHttpUri($"EdgeCache:Warming:Urls:{i}", warming.Urls[i], errors);
+        }
+        if (warming.RequestsPerSecond <= 0 || warming.Concurrency <= 0)
+        {
+            errors.Add("EdgeCache:Warming: RequestsPerSecond and Concurrency must be greater than zero, e.g. 5 and 2");
+        }
+        Positive("EdgeCache:Warming:Interval", warming.Interval, errors);
+        var coverage = root.GetSection("Coverage").Get<Coverage.CoverageOptions>() ?? new Coverage.CoverageOptions();
+        Positive("EdgeCache:Coverage:HalfLife", coverage.HalfLife, errors);
+        Positive("EdgeCache:Coverage:Interval", coverage.Interval, errors);
+        if (coverage.TrackedKeys <= 0)
+        {
+            errors.Add($"EdgeCache:Coverage:TrackedKeys: {coverage.TrackedKeys} must be greater than zero, e.g. 10000");
+        }
+        var protection = root.GetSection("OriginProtection").Get<Protection.OriginProtectionOptions>() ?? new Protection.OriginProtectionOptions();
+        if (protection.MaxConcurrentRequests < 0 || protection.QueueLength < 0 || protection.ClientRequestsPerSecond < 0 || protection.ClientBurst < 0)
+        {
+            errors.Add("EdgeCache:OriginProtection: MaxConcurrentRequests, QueueLength, ClientRequestsPerSecond and ClientBurst cannot be negative (0 turns the cap or the rate limit off)");
         }
 
         var rules = root.GetSection("Rules").GetChildren().ToList();

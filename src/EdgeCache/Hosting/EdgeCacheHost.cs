@@ -1,5 +1,9 @@
 using EdgeCache.Admin;
+using System.Threading.RateLimiting;
 using EdgeCache.Caching;
+using EdgeCache.Coverage;
+using EdgeCache.Protection;
+using EdgeCache.Warming;
 using EdgeCache.Caching.Stores;
 using EdgeCache.Degraded;
 using EdgeCache.Demo;
@@ -106,6 +110,34 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
                 sp.GetRequiredService<ILogger<TieredStore>>(), sp.GetRequiredService<EdgeCacheMetrics>());
         });
         services.Configure<AdminOptions>(configuration.GetSection("EdgeCache:Admin"));
+        services.Configure<CoverageOptions>(configuration.GetSection("EdgeCache:Coverage"));
+        services.Configure<WarmingOptions>(configuration.GetSection("EdgeCache:Warming"));
+        services.Configure<OriginProtectionOptions>(configuration.GetSection("EdgeCache:OriginProtection"));
+        services.AddSingleton<TrafficTracker>();
+        services.AddSingleton<CoverageCalculator>();
+        services.AddHostedService(sp => sp.GetRequiredService<CoverageCalculator>());
+        services.AddSingleton<WarmMarker>();
+        services.AddSingleton<OriginLimiter>();
+        services.AddSingleton<PublicAddress>();
+        services.AddSingleton<Warmer>();
+        services.AddHostedService(sp => sp.GetRequiredService<Warmer>());
+        var protection = configuration.GetSection("EdgeCache:OriginProtection").Get<OriginProtectionOptions>() ?? new OriginProtectionOptions();
+        if (protection.ClientRequestsPerSecond > 0)
+        {
+            services.AddRateLimiter(limiter =>
+            {
+                limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                    RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "", _ => new TokenBucketRateLimiterOptions
+                    {
+                        TokenLimit = protection.ClientBurst + protection.ClientRequestsPerSecond,
+                        TokensPerPeriod = protection.ClientRequestsPerSecond,
+                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                        QueueLimit = 0,
+                    }));
+                limiter.OnRejected = (context, _) => new ValueTask(context.HttpContext.RequestServices.GetRequiredService<ErrorPageWriter>()
+                    .WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "rate-limited"));
+            });
+        }
         services.AddSingleton<PurgeService>();
         services.AddSingleton<EdgeCacheMetrics>();
         services.AddSingleton<PrometheusExporter>();
@@ -119,6 +151,10 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         configureServices?.Invoke(services);
 
         var proxy = builder.Build();
+        if (protection.ClientRequestsPerSecond > 0)
+        {
+            proxy.UseRateLimiter();
+        }
         proxy.MapGet(degraded.StatusPath, (HttpContext context, StatusPage status) => status.WriteAsync(context));
         proxy.MapReverseProxy(pipeline =>
         {
@@ -129,13 +165,11 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         });
 
         var demo = commandLine.DemoOrigin ? new DemoOrigin(DemoOrigin.DefaultUrl) : null;
-        EdgeCacheHost? host = null;
-        var management = BuildManagement(options, builder.Environment.ContentRootPath, proxy, () => host!.ProxyAddress);
-        host = new EdgeCacheHost(proxy, management, demo);
-        return host;
+        var management = BuildManagement(options, builder.Environment.ContentRootPath, proxy);
+        return new EdgeCacheHost(proxy, management, demo);
     }
 
-    private static WebApplication BuildManagement(EdgeCacheOptions options, string contentRoot, WebApplication proxy, Func<Uri> proxyAddress)
+    private static WebApplication BuildManagement(EdgeCacheOptions options, string contentRoot, WebApplication proxy)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, Args = [] });
         builder.WebHost.UseUrls(options.ManagementUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
@@ -145,7 +179,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
         var exporter = proxy.Services.GetRequiredService<PrometheusExporter>();
         app.MapGet("/metrics", () => Results.Text(exporter.Scrape(), PrometheusExporter.ContentType));
-        AdminEndpoints.Map(app, proxy.Services, proxyAddress);
+        AdminEndpoints.Map(app, proxy.Services);
         return app;
     }
 
@@ -160,6 +194,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         Proxy.Services.GetRequiredService<EdgeCacheMetrics>();
         Proxy.Services.GetRequiredService<PurgeService>(); // subscribes to other nodes' purges
         await Proxy.StartAsync(cancellationToken);
+        Proxy.Services.GetRequiredService<PublicAddress>().Set(ProxyAddress);
         await Management.StartAsync(cancellationToken);
     }
 

@@ -45,6 +45,9 @@ internal sealed class EdgeCacheMetrics
         meter.CreateObservableGauge("edgecache.degraded", () => Health(services).Snapshot()
             .Select(c => new Measurement<int>(c.Degraded ? 1 : 0, new KeyValuePair<string, object?>("site", c.Id))),
             null, "1 while every origin of the site is down and the edge serves from its cache.");
+        meter.CreateObservableGauge("edgecache.outage_coverage_ratio", () => services.GetRequiredService<Coverage.CoverageCalculator>().Latest.Sites
+            .Select(s => new Measurement<double>(s.Ratio, new KeyValuePair<string, object?>("site", s.Site))),
+            null, "Share of recent cacheable request volume that has a servable copy now: what would still be served if the origin died.");
         meter.CreateObservableGauge("edgecache.cache.entries", () => Tiers(services, t => t.Count),
             "{entry}", "Entries held, by storage tier.");
         meter.CreateObservableGauge("edgecache.cache.bytes", () => Tiers(services, t => t.Bytes),

@@ -21,10 +21,12 @@ internal sealed class OriginFetcher
     private readonly IServiceProvider _services;
     private readonly Dictionary<string, IPassiveHealthCheckPolicy> _passivePolicies;
     private readonly Metrics.EdgeCacheMetrics _metrics;
+    private readonly Protection.OriginLimiter _limiter;
 
     public OriginFetcher(IHttpForwarder forwarder, IOptionsMonitor<CacheOptions> options, TimeProvider time, IServiceProvider services,
-        IEnumerable<IPassiveHealthCheckPolicy> passivePolicies, Metrics.EdgeCacheMetrics metrics)
+        IEnumerable<IPassiveHealthCheckPolicy> passivePolicies, Metrics.EdgeCacheMetrics metrics, Protection.OriginLimiter limiter)
     {
+        _limiter = limiter;
         _metrics = metrics;
         _passivePolicies = passivePolicies.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
         _forwarder = forwarder;
@@ -38,6 +40,7 @@ internal sealed class OriginFetcher
     /// <param name="etag">Stored validator to revalidate with, if any.</param>
     /// <param name="lastModified">Stored validator to revalidate with, if any.</param>
     /// <param name="reader">The reader to stream an oversized response to; null for background fetches.</param>
+    /// <param name="background">Refresh or warming: takes a free slot under the origin cap or none, never queues.</param>
     /// <param name="cancellationToken">Ends the fetch.</param>
     public async Task<OriginResponse> FetchAsync(
         OriginRequest request,
@@ -45,6 +48,7 @@ internal sealed class OriginFetcher
         string? etag,
         string? lastModified,
         HttpContext? reader,
+        bool background,
         CancellationToken cancellationToken)
     {
         var requestTime = _time.GetUtcNow();
@@ -52,6 +56,13 @@ internal sealed class OriginFetcher
         {
             return new OriginResponse(OriginOutcome.Failed, StatusCodes.Status503ServiceUnavailable, new HeaderDictionary(),
                 default, requestTime, requestTime, ForwarderError.NoAvailableDestinations);
+        }
+
+        using var slot = await _limiter.AcquireAsync(target.ClusterId, background, cancellationToken);
+        if (!slot.IsAcquired)
+        {
+            return new OriginResponse(OriginOutcome.Failed, StatusCodes.Status503ServiceUnavailable, new HeaderDictionary(),
+                default, requestTime, _time.GetUtcNow(), Busy: true);
         }
 
         var context = new DefaultHttpContext { RequestServices = _services };

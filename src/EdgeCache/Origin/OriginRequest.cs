@@ -26,6 +26,7 @@ internal sealed record OriginRequest(
         HeaderNames.IfUnmodifiedSince, HeaderNames.IfRange, HeaderNames.Range,
         HeaderNames.CacheControl, HeaderNames.Pragma, HeaderNames.Expect,
         HeaderNames.ContentLength, HeaderNames.TransferEncoding,
+        Warming.WarmMarker.HeaderName,
     };
 
     public static OriginRequest From(HttpRequest request)

@@ -24,10 +24,11 @@ internal sealed record OriginResponse(
     DateTimeOffset RequestTime,
     DateTimeOffset ResponseTime,
     ForwarderError Error = ForwarderError.None,
-    bool StreamedToReader = false)
+    bool StreamedToReader = false,
+    bool Busy = false)
 {
     /// <summary>The failure kind for Cache-Status details and logs.</summary>
-    public string FailureDetail => Error switch
+    public string FailureDetail => Busy ? "origin-busy" : Error switch
     {
         ForwarderError.RequestTimedOut => "origin-timeout",
         ForwarderError.NoAvailableDestinations or ForwarderError.Request => "origin-down",
@@ -35,7 +36,7 @@ internal sealed record OriginResponse(
     };
 
     /// <summary>The status to answer with when nothing stored can stand in.</summary>
-    public int FailureStatus => Error switch
+    public int FailureStatus => Busy ? StatusCodes.Status503ServiceUnavailable : Error switch
     {
         ForwarderError.None => StatusCode is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout ? StatusCode : StatusCodes.Status502BadGateway,
         ForwarderError.RequestTimedOut => StatusCodes.Status504GatewayTimeout,

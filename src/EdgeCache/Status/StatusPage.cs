@@ -21,9 +21,12 @@ internal sealed class StatusPage
     private readonly IProxyStateLookup _proxy;
     private readonly PageRenderer _renderer;
     private readonly TimeProvider _time;
+    private readonly Coverage.CoverageCalculator _coverage;
 
-    public StatusPage(OriginHealthMonitor health, StaleServedCounter staleServed, IProxyStateLookup proxy, PageRenderer renderer, TimeProvider time)
+    public StatusPage(OriginHealthMonitor health, StaleServedCounter staleServed, IProxyStateLookup proxy, PageRenderer renderer, TimeProvider time,
+        Coverage.CoverageCalculator coverage)
     {
+        _coverage = coverage;
         _health = health;
         _staleServed = staleServed;
         _proxy = proxy;
@@ -35,6 +38,7 @@ internal sealed class StatusPage
     {
         var now = _time.GetUtcNow();
         var routes = _proxy.GetRoutes().ToList();
+        var coverage = _coverage.Latest.Sites.ToDictionary(s => s.Site, s => s.Ratio, StringComparer.OrdinalIgnoreCase);
         var sites = _health.Snapshot().Select(cluster => new Dictionary<string, object?>
         {
             ["id"] = cluster.Id,
@@ -42,6 +46,7 @@ internal sealed class StatusPage
             ["degraded"] = cluster.Degraded,
             ["since"] = cluster.Since.ToString("O", CultureInfo.InvariantCulture),
             ["for"] = Ago(now - cluster.Since),
+            ["coveragePercent"] = coverage.TryGetValue(cluster.Id, out var ratio) ? Math.Round(ratio * 100, 1) : null,
             ["hosts"] = routes.Where(r => string.Equals(r.Config.ClusterId, cluster.Id, StringComparison.OrdinalIgnoreCase))
                 .SelectMany(r => r.Config.Match.Hosts ?? []).Distinct().ToArray(),
             ["origins"] = cluster.Destinations.Select(d => new Dictionary<string, object?>

@@ -1,0 +1,17 @@
+namespace EdgeCache.Protection;
+
+/// <summary>Origin protection, <c>EdgeCache:OriginProtection</c>.</summary>
+public sealed class OriginProtectionOptions
+{
+    /// <summary>Most requests in flight to one cluster at a time (0: no cap).</summary>
+    public int MaxConcurrentRequests { get; set; } = 128;
+
+    /// <summary>Readers waiting for a slot beyond the cap; past it they get a stale copy or a friendly 503.</summary>
+    public int QueueLength { get; set; } = 256;
+
+    /// <summary>Per-client rate limit (requests per second per client IP; 0: off). Past it, a friendly 429.</summary>
+    public int ClientRequestsPerSecond { get; set; }
+
+    /// <summary>Burst allowed above the per-client rate.</summary>
+    public int ClientBurst { get; set; } = 50;
+}

@@ -1,0 +1,228 @@
+using System.Xml;
+using EdgeCache.Caching;
+using EdgeCache.Hosting;
+using EdgeCache.Origin;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.Warming;
+
+/// <summary>
+/// Keeps every configured page in the cache: on a schedule (never overlapping itself) it expands the
+/// sitemaps and requests every URL through this node's own public listener, so a page is fetched,
+/// revalidated (a 304 for an unchanged page) or found fresh exactly as a reader's request would.
+/// Bounded in rate and concurrency, marked as background work (it never queues for the origin),
+/// and paused while an origin is down.
+/// </summary>
+internal sealed partial class Warmer : BackgroundService
+{
+    private readonly IOptionsMonitor<WarmingOptions> _options;
+    private readonly PublicAddress _address;
+    private readonly WarmMarker _marker;
+    private readonly OriginHealthMonitor _health;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly HttpClient _client = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, MaxConnectionsPerServer = 16 })
+    {
+        Timeout = TimeSpan.FromSeconds(60),
+    };
+
+    public Warmer(IOptionsMonitor<WarmingOptions> options, PublicAddress address, WarmMarker marker, OriginHealthMonitor health,
+        TimeProvider time, ILogger<Warmer> logger)
+    {
+        _options = options;
+        _address = address;
+        _marker = marker;
+        _health = health;
+        _time = time;
+        _logger = logger;
+    }
+
+    public sealed record UrlResult(string Url, int Status, string? CacheStatus);
+
+    /// <summary>Expands <paramref name="sitemaps"/> and warms those pages and <paramref name="urls"/> now.</summary>
+    /// <param name="pauseWhileDegraded">The scheduled cycle waits out an outage; an operator's request does not.</param>
+    public async Task<IReadOnlyList<UrlResult>> WarmAsync(IEnumerable<Uri> urls, IEnumerable<Uri> sitemaps, bool pauseWhileDegraded,
+        CancellationToken cancellationToken)
+    {
+        await _address.WhenKnown.WaitAsync(cancellationToken);
+        var options = _options.CurrentValue;
+        var all = new List<Uri>(urls);
+        all.AddRange(await ExpandAsync(sitemaps, options.MaxUrls, cancellationToken));
+        var targets = all.Distinct().Take(options.MaxUrls).ToList();
+        var results = new UrlResult[targets.Count];
+        using var gate = new SemaphoreSlim(Math.Max(1, options.Concurrency));
+        var spacing = options.RequestsPerSecond > 0 ? TimeSpan.FromSeconds(1 / options.RequestsPerSecond) : TimeSpan.Zero;
+        var tasks = new List<Task>(targets.Count);
+        var done = 0;
+        for (var i = 0; i < targets.Count; i++)
+        {
+            if (pauseWhileDegraded)
+            {
+                await WaitWhileDegradedAsync(cancellationToken);
+            }
+            await gate.WaitAsync(cancellationToken);
+            var index = i;
+            tasks.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    results[index] = await WarmOneAsync(targets[index], cancellationToken);
+                    if (Interlocked.Increment(ref done) % 500 == 0)
+                    {
+                        LogProgress(_logger, done, targets.Count);
+                    }
+                }
+                finally
+                {
+                    gate.Release();
+                }
+            }, cancellationToken));
+            if (spacing > TimeSpan.Zero)
+            {
+                await Task.Delay(spacing, _time, cancellationToken);
+            }
+        }
+        await Task.WhenAll(tasks);
+        return results;
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var options = _options.CurrentValue;
+            var started = _time.GetTimestamp();
+            if (options.Sitemaps.Count > 0 || options.Urls.Count > 0)
+            {
+                try
+                {
+                    var results = await WarmAsync(Parse(options.Urls), Parse(options.Sitemaps), pauseWhileDegraded: true, stoppingToken);
+                    LogCycle(_logger, results.Count, results.Count(r => r.Status is >= 200 and < 400), _time.GetElapsedTime(started).TotalSeconds);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex)
+                {
+                    LogCycleFailed(_logger, ex);
+                }
+            }
+            // The next cycle starts an interval after this one started, and never before it ended.
+            var wait = options.Interval - _time.GetElapsedTime(started);
+            try
+            {
+                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        _client.Dispose();
+        base.Dispose();
+    }
+
+    private async Task<List<Uri>> ExpandAsync(IEnumerable<Uri> sitemaps, int maxUrls, CancellationToken cancellationToken)
+    {
+        var pages = new List<Uri>();
+        var queue = new Queue<(Uri Url, int Depth)>(sitemaps.Select(s => (s, 0)));
+        var seen = new HashSet<Uri>();
+        while (queue.Count > 0 && pages.Count < maxUrls)
+        {
+            var (sitemap, depth) = queue.Dequeue();
+            if (!seen.Add(sitemap))
+            {
+                continue;
+            }
+            try
+            {
+                using var response = await _client.SendAsync(Request(sitemap), cancellationToken);
+                if (!response.IsSuccessStatusCode)
+                {
+                    LogSitemapFailed(_logger, sitemap.ToString(), $"status {(int)response.StatusCode}");
+                    continue;
+                }
+                var parsed = SitemapParser.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
+                pages.AddRange(parsed.Pages);
+                if (depth < 3)
+                {
+                    foreach (var child in parsed.Sitemaps)
+                    {
+                        queue.Enqueue((child, depth + 1));
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is XmlException or HttpRequestException or InvalidDataException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                LogSitemapFailed(_logger, sitemap.ToString(), ex.Message);
+            }
+        }
+        return pages;
+    }
+
+    private async Task<UrlResult> WarmOneAsync(Uri url, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await _client.SendAsync(Request(url), HttpCompletionOption.ResponseContentRead, cancellationToken);
+            return new UrlResult(url.ToString(), (int)response.StatusCode,
+                response.Headers.TryGetValues(CacheStatus.HeaderName, out var values) ? string.Join(", ", values) : null);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return new UrlResult(url.ToString(), 0, ex.Message);
+        }
+    }
+
+    /// <summary>A request to this node's own listener for <paramref name="url"/>, with its host and the warming mark.</summary>
+    private HttpRequestMessage Request(Uri url)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_address.Value, url.PathAndQuery));
+        request.Headers.Host = url.Authority;
+        request.Headers.Add(WarmMarker.HeaderName, _marker.Value);
+        return request;
+    }
+
+    private async Task WaitWhileDegradedAsync(CancellationToken cancellationToken)
+    {
+        if (!_health.AnyDegraded)
+        {
+            return;
+        }
+        LogPaused(_logger);
+        while (_health.AnyDegraded)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), _time, cancellationToken);
+        }
+        LogResumed(_logger);
+    }
+
+    private static IEnumerable<Uri> Parse(IEnumerable<string> urls) =>
+        urls.Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri : null).OfType<Uri>();
+
+    [LoggerMessage(EventId = 7001, EventName = "WarmingCycle", Level = LogLevel.Information,
+        Message = "Warming cycle: {Count} URLs, {Ok} answered, in {Seconds:0.0} s")]
+    private static partial void LogCycle(ILogger logger, int count, int ok, double seconds);
+
+    [LoggerMessage(EventId = 7002, EventName = "WarmingProgress", Level = LogLevel.Information, Message = "Warming: {Done} of {Total} URLs")]
+    private static partial void LogProgress(ILogger logger, int done, int total);
+
+    [LoggerMessage(EventId = 7003, EventName = "WarmingPaused", Level = LogLevel.Warning, Message = "Warming paused: an origin is down")]
+    private static partial void LogPaused(ILogger logger);
+
+    [LoggerMessage(EventId = 7004, EventName = "WarmingResumed", Level = LogLevel.Information, Message = "Warming resumed: the origins are up")]
+    private static partial void LogResumed(ILogger logger);
+
+    [LoggerMessage(EventId = 7005, EventName = "SitemapFailed", Level = LogLevel.Error, Message = "Sitemap {Url} skipped: {Reason}")]
+    private static partial void LogSitemapFailed(ILogger logger, string url, string reason);
+
+    [LoggerMessage(EventId = 7006, EventName = "WarmingCycleFailed", Level = LogLevel.Error, Message = "Warming cycle failed; the next one runs on schedule")]
+    private static partial void LogCycleFailed(ILogger logger, Exception exception);
+}
