@@ -21,6 +21,7 @@ internal sealed class EdgeCacheMetrics
     private readonly Counter<long> _coalesced;
     private readonly Counter<long> _storeErrors;
     private readonly Counter<long> _purges;
+    private readonly Counter<long> _warmRequests;
 
     public EdgeCacheMetrics(IMeterFactory meterFactory, IServiceProvider services)
     {
@@ -37,6 +38,8 @@ internal sealed class EdgeCacheMetrics
             "Storage tier failures, each treated as a miss.");
 
         _purges = meter.CreateCounter<long>("edgecache.purges", "{purge}", "Purges by kind: url, prefix, tag.");
+        _warmRequests = meter.CreateCounter<long>("edgecache.warm_requests", "{request}",
+            "Warming requests by result: ok (2xx/3xx), error (any other status or no answer).");
 
         meter.CreateObservableGauge("edgecache.origin.up", () => Health(services).Snapshot()
             .SelectMany(c => c.Destinations.Select(d => new Measurement<int>(d.Up ? 1 : 0,
@@ -95,6 +98,14 @@ internal sealed class EdgeCacheMetrics
         if (_storeErrors.Enabled)
         {
             _storeErrors.Add(1, new KeyValuePair<string, object?>("tier", tier));
+        }
+    }
+
+    public void WarmRequest(bool ok)
+    {
+        if (_warmRequests.Enabled)
+        {
+            _warmRequests.Add(1, new KeyValuePair<string, object?>("result", ok ? "ok" : "error"));
         }
     }
 

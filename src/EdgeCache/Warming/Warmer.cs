@@ -23,14 +23,16 @@ internal sealed partial class Warmer : BackgroundService
     private readonly OriginHealthMonitor _health;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly Metrics.EdgeCacheMetrics _metrics;
     private readonly HttpClient _client = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, MaxConnectionsPerServer = 16 })
     {
         Timeout = TimeSpan.FromSeconds(60),
     };
 
     public Warmer(IOptionsMonitor<WarmingOptions> options, PublicAddress address, WarmMarker marker, OriginHealthMonitor health,
-        TimeProvider time, ILogger<Warmer> logger)
+        TimeProvider time, ILogger<Warmer> logger, Metrics.EdgeCacheMetrics metrics)
     {
+        _metrics = metrics;
         _options = options;
         _address = address;
         _marker = marker;
@@ -172,11 +174,13 @@ internal sealed partial class Warmer : BackgroundService
         try
         {
             using var response = await _client.SendAsync(Request(url), HttpCompletionOption.ResponseContentRead, cancellationToken);
+            _metrics.WarmRequest((int)response.StatusCode is >= 200 and < 400);
             return new UrlResult(url.ToString(), (int)response.StatusCode,
                 response.Headers.TryGetValues(CacheStatus.HeaderName, out var values) ? string.Join(", ", values) : null);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
+            _metrics.WarmRequest(ok: false);
             return new UrlResult(url.ToString(), 0, ex.Message);
         }
     }
