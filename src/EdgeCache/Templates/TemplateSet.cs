@@ -69,7 +69,9 @@ internal sealed partial class TemplateSet : IDisposable
         return templates.TryGetValue(name, out var shared) ? shared : null;
     }
 
-    private void OnChanged(object sender, FileSystemEventArgs e) => _debounce.Change(TimeSpan.FromMilliseconds(200), Timeout.InfiniteTimeSpan);
+    // Waits for a quiet half second: an editor's save is several events, and a slow writer may
+    // leave a file briefly truncated (an empty page never goes out: the built-in page stands in).
+    private void OnChanged(object sender, FileSystemEventArgs e) => _debounce.Change(TimeSpan.FromMilliseconds(500), Timeout.InfiniteTimeSpan);
 
     private void Reload()
     {

@@ -18,6 +18,13 @@ public sealed class TemplateSetTests
         return root;
     }
 
+    /// <summary>Replaces a file in one step (write beside it, then rename), as deployment tools do.</summary>
+    private static void Replace(string path, string text)
+    {
+        File.WriteAllText(path + ".new", text);
+        File.Move(path + ".new", path, overwrite: true);
+    }
+
     private static PageRenderer Renderer(TemplateSet set) => new(set, NullLogger<PageRenderer>.Instance);
 
     private static Dictionary<string, object?> Model(string path = "/a") => new() { ["path"] = path, ["status"] = 503 };
@@ -103,7 +110,7 @@ public sealed class TemplateSetTests
         var reloaded = new TaskCompletionSource();
         set.Reloaded += () => reloaded.TrySetResult();
 
-        await File.WriteAllTextAsync(Path.Combine(root, "errors/default.hbs"), "after");
+        Replace(Path.Combine(root, "errors/default.hbs"), "after");
         await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal("after", Renderer(set).Render(null, ["errors/default"], Model(), "t", "f"));
@@ -117,9 +124,9 @@ public sealed class TemplateSetTests
         var reloaded = new TaskCompletionSource();
         set.Reloaded += () => reloaded.TrySetResult();
 
-        await File.WriteAllTextAsync(Path.Combine(root, "errors/default.hbs"), "{{#each}}broken");
+        Replace(Path.Combine(root, "errors/default.hbs"), "{{#each}}broken");
         await Task.Delay(1000);
-        await File.WriteAllTextAsync(Path.Combine(root, "other.hbs"), "y"); // a valid change still fails: the set stays broken
+        Replace(Path.Combine(root, "other.hbs"), "y"); // a valid change still fails: the set stays broken
         await Task.Delay(1000);
 
         Assert.False(reloaded.Task.IsCompleted);
