@@ -177,6 +177,7 @@ internal sealed class PrometheusExporter : IDisposable
     private sealed class Family(Instrument instrument)
     {
         private readonly ConcurrentDictionary<string, Series> _series = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<TagValues, Series> _byValues = new();
         private readonly bool _histogram = IsHistogram(instrument);
         private readonly double[] _buckets = instrument.Unit == "s" ? SecondsBuckets : GenericBuckets;
 
@@ -189,37 +190,65 @@ internal sealed class PrometheusExporter : IDisposable
         // Observable instruments report the current value (gauges) or the running total (counters).
         private bool Replaces => instrument.IsObservable;
 
-        public void Clear() => _series.Clear();
+        public void Clear()
+        {
+            _series.Clear();
+            _byValues.Clear();
+        }
 
         public void Record(double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
         {
-            var labels = Labels(tags);
-            var series = _series.GetOrAdd(labels, static (_, buckets) => new Series(buckets), _histogram ? _buckets : null);
-            lock (series)
+            var series = Find(tags);
+            // Lock-free: every request updates the same few series from many threads.
+            if (_histogram)
             {
-                if (_histogram)
-                {
-                    series.Count++;
-                    series.Sum += value;
-                    var i = Array.BinarySearch(_buckets, value);
-                    series.Buckets![i >= 0 ? i : ~i]++;
-                }
-                else if (Replaces)
-                {
-                    series.Sum = value;
-                }
-                else
-                {
-                    series.Sum += value;
-                }
+                var i = Array.BinarySearch(_buckets, value);
+                Interlocked.Increment(ref series.Buckets![i >= 0 ? i : ~i]);
+                Interlocked.Increment(ref series.Count);
+                AddDouble(ref series.Sum, value);
             }
+            else if (Replaces)
+            {
+                Volatile.Write(ref series.Sum, value);
+            }
+            else
+            {
+                AddDouble(ref series.Sum, value);
+            }
+        }
+
+        /// <summary>The series for these tags: found without allocating when the tag values were seen before.</summary>
+        private Series Find(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            if (tags.Length <= TagValues.Capacity)
+            {
+                var probe = new TagValues(tags);
+                if (_byValues.TryGetValue(probe, out var known))
+                {
+                    return known;
+                }
+                var series = _series.GetOrAdd(Labels(tags), static (_, buckets) => new Series(buckets), _histogram ? _buckets : null);
+                _byValues.TryAdd(probe, series);
+                return series;
+            }
+            return _series.GetOrAdd(Labels(tags), static (_, buckets) => new Series(buckets), _histogram ? _buckets : null);
+        }
+
+        private static void AddDouble(ref double target, double value)
+        {
+            double current, updated;
+            do
+            {
+                current = Volatile.Read(ref target);
+                updated = current + value;
+            }
+            while (Interlocked.CompareExchange(ref target, updated, current) != current);
         }
 
         public void Write(StringBuilder output)
         {
             foreach (var (labels, series) in _series.OrderBy(s => s.Key, StringComparer.Ordinal))
             {
-                lock (series)
                 {
                     if (!_histogram)
                     {
@@ -269,5 +298,49 @@ internal sealed class PrometheusExporter : IDisposable
         public double Sum;
         public long Count;
         public readonly long[]? Buckets = buckets is null ? null : new long[buckets.Length + 1];
+    }
+
+    /// <summary>
+    /// Up to eight tags (names and values, in the order given) compared by value: a key for the
+    /// series lookup that costs no allocation. The values are kept as given (strings, boxed numbers).
+    /// </summary>
+    private readonly struct TagValues : IEquatable<TagValues>
+    {
+        public const int Capacity = 8;
+        private readonly KeyValuePair<string, object?> _t0, _t1, _t2, _t3, _t4, _t5, _t6, _t7;
+        private readonly int _count;
+        private readonly int _hash;
+
+        public TagValues(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            _count = tags.Length;
+            var hash = new HashCode();
+            for (var i = 0; i < tags.Length; i++)
+            {
+                hash.Add(tags[i].Key);
+                hash.Add(tags[i].Value);
+            }
+            _hash = hash.ToHashCode();
+            _t0 = tags.Length > 0 ? tags[0] : default;
+            _t1 = tags.Length > 1 ? tags[1] : default;
+            _t2 = tags.Length > 2 ? tags[2] : default;
+            _t3 = tags.Length > 3 ? tags[3] : default;
+            _t4 = tags.Length > 4 ? tags[4] : default;
+            _t5 = tags.Length > 5 ? tags[5] : default;
+            _t6 = tags.Length > 6 ? tags[6] : default;
+            _t7 = tags.Length > 7 ? tags[7] : default;
+        }
+
+        public bool Equals(TagValues other) =>
+            _count == other._count && _hash == other._hash
+            && Same(_t0, other._t0) && Same(_t1, other._t1) && Same(_t2, other._t2) && Same(_t3, other._t3)
+            && Same(_t4, other._t4) && Same(_t5, other._t5) && Same(_t6, other._t6) && Same(_t7, other._t7);
+
+        public override bool Equals(object? obj) => obj is TagValues other && Equals(other);
+
+        public override int GetHashCode() => _hash;
+
+        private static bool Same(KeyValuePair<string, object?> a, KeyValuePair<string, object?> b) =>
+            string.Equals(a.Key, b.Key, StringComparison.Ordinal) && Equals(a.Value, b.Value);
     }
 }
