@@ -47,6 +47,7 @@ internal sealed partial class CacheMiddleware
     private readonly TrafficTracker _traffic;
     private readonly Warming.WarmMarker _warmMarker;
     private readonly Protection.OriginLimiter _limiter;
+    private readonly OriginHealthMonitor _health;
     private readonly IOptionsMonitor<CoverageOptions> _coverage;
     private readonly IOptionsMonitor<CacheOptions> _options;
     private readonly IOptionsMonitor<DegradedOptions> _degraded;
@@ -55,7 +56,7 @@ internal sealed partial class CacheMiddleware
     private readonly ILogger _logger;
 
     public CacheMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, OriginFetcher fetcher,
-        FetchCoordinator coordinator, ErrorPageWriter errorPages, StaleServedCounter staleServed, StaleBanner banner, EdgeCacheMetrics metrics, TrafficTracker traffic, IOptionsMonitor<CoverageOptions> coverage, Warming.WarmMarker warmMarker, Protection.OriginLimiter limiter,
+        FetchCoordinator coordinator, ErrorPageWriter errorPages, StaleServedCounter staleServed, StaleBanner banner, EdgeCacheMetrics metrics, TrafficTracker traffic, IOptionsMonitor<CoverageOptions> coverage, Warming.WarmMarker warmMarker, Protection.OriginLimiter limiter, OriginHealthMonitor health,
         IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, TimeProvider time,
         IHostApplicationLifetime lifetime, ILogger<CacheMiddleware> logger)
     {
@@ -71,6 +72,7 @@ internal sealed partial class CacheMiddleware
         _traffic = traffic;
         _warmMarker = warmMarker;
         _limiter = limiter;
+        _health = health;
         _coverage = coverage;
         _options = options;
         _degraded = degraded;
@@ -137,8 +139,7 @@ internal sealed partial class CacheMiddleware
             }
         }
 
-        // Step 5: fetch, coalesced per key. With a stored copy the reader may get that copy before
-        // the fetch ends, so the fetch never streams to it.
+        // Step 5: fetch, coalesced per key.
         var target = OriginTarget.From(context.Features.Get<IReverseProxyFeature>());
         if (target is null && entry is not null && CachePolicy.CanServeStaleOnError(entry, now))
         {
@@ -146,9 +147,8 @@ internal sealed partial class CacheMiddleware
             return await SendStaleAsync(context, entry, rule, site, "origin-down");
         }
         var originRequest = OriginRequest.From(request);
-        var reader = entry is null ? context : null;
         var fetch = _coordinator.Run(key,
-            () => FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, reader, background),
+            () => FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, background),
             out var isLeader);
         FetchResult result;
         try
@@ -159,7 +159,15 @@ internal sealed partial class CacheMiddleware
             }
             else
             {
-                result = await fetch.WaitAsync(context.RequestAborted);
+                // Nothing stored to fall back on: wait for the origin, but not past the moment the
+                // probes declare it dead (a hung origin would otherwise hold the reader to the timeout).
+                var degraded = target is null ? Task.CompletedTask : _health.WhenDegraded(target.ClusterId);
+                if (await Task.WhenAny(fetch, degraded).WaitAsync(context.RequestAborted) != fetch)
+                {
+                    await _errorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-down");
+                    return Outcomes.ErrorPage;
+                }
+                result = await fetch;
             }
         }
         catch (TimeoutException)
@@ -178,7 +186,7 @@ internal sealed partial class CacheMiddleware
         if (!isLeader && !IsUsableByWaiter(result, primaryKey, request.Headers))
         {
             // Not shareable (private, too large, another variant): this reader fetches for itself.
-            result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, reader, background);
+            result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, background);
             isLeader = true;
         }
         return await SendAsync(context, result, entry, rule, site, isLeader, reload, varyMiss);
@@ -203,15 +211,8 @@ internal sealed partial class CacheMiddleware
                     CacheStatus.Forward(fwd, fwdStatus: stale is not null ? originStatus : null, detail: result.Detail));
                 return Outcomes.Miss;
 
-            case FetchKind.TooLarge when result.Origin.StreamedToReader:
-                if (result.Origin.Error != ForwarderError.None)
-                {
-                    context.Abort(); // the origin failed mid-body: never end a truncated body as if complete
-                }
-                return Outcomes.Miss;
-
             case FetchKind.TooLarge:
-                // Found too large by a fetch that could not stream to this reader: pass it through.
+                // Too large to store: YARP streams it straight through, uncached.
                 return await ForwardAsync(context, CacheStatus.Forward("miss", detail: "too-large"), Outcomes.Miss);
 
             case FetchKind.Failed:
@@ -287,7 +288,7 @@ internal sealed partial class CacheMiddleware
 
     private static bool IsUsableByWaiter(FetchResult result, string primaryKey, IHeaderDictionary headers)
     {
-        if (result.Kind is FetchKind.Uncacheable || result.Kind is FetchKind.TooLarge && result.Origin.StreamedToReader)
+        if (result.Kind is FetchKind.Uncacheable)
         {
             return false;
         }
@@ -300,14 +301,13 @@ internal sealed partial class CacheMiddleware
 
     /// <summary>
     /// Fetches from the origin (conditionally when a stored copy has validators), decides
-    /// storability, and stores. <paramref name="reader"/> receives an oversized response as a
-    /// stream; it is null for background refreshes and whenever a stored copy may be served instead.
+    /// storability, and stores. <paramref name="background"/> fetches never queue for the origin.
     /// </summary>
     private async Task<FetchResult> FetchAndStoreAsync(OriginRequest request, OriginTarget? target, string primaryKey,
-        string key, CacheEntry? stored, CacheRule rule, IHeaderDictionary requestHeaders, HttpContext? reader, bool background)
+        string key, CacheEntry? stored, CacheRule rule, IHeaderDictionary requestHeaders, bool background)
     {
         var options = _options.CurrentValue;
-        var origin = await _fetcher.FetchAsync(request, target, stored?.ETag, stored?.LastModified, reader, background, _lifetime.ApplicationStopping);
+        var origin = await _fetcher.FetchAsync(request, target, stored?.ETag, stored?.LastModified, background, _lifetime.ApplicationStopping);
         var hadAuthorization = requestHeaders.ContainsKey(HeaderNames.Authorization);
 
         switch (origin.Outcome)
@@ -382,7 +382,7 @@ internal sealed partial class CacheMiddleware
         {
             try
             {
-                return await FetchAndStoreAsync(request, target, primaryKey, key, stale, rule, headers, reader: null, background: true);
+                return await FetchAndStoreAsync(request, target, primaryKey, key, stale, rule, headers, background: true);
             }
             catch (Exception ex)
             {

@@ -1,39 +1,30 @@
-using System.Buffers;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Net.Http.Headers;
 
 namespace EdgeCache.Origin;
 
 /// <summary>
-/// The response body of a synthetic fetch context. Captures the body up to the maximum object
-/// size; past it (decided from Content-Length when the origin sends one, else when the buffer
-/// would overflow) it switches to streaming: the reader gets the status, headers, what was
-/// buffered, then every further write, so memory stays bounded. With no reader to stream to,
-/// the fetch is abandoned.
+/// The response body of a synthetic fetch context: captures the body up to the maximum object
+/// size and abandons the fetch past it (decided from Content-Length when the origin sends one,
+/// else when the buffer would overflow), so memory stays bounded. The cache then lets YARP stream
+/// that response straight through to the reader, uncached. A fetch never writes to a reader's
+/// own response, so a reader can always be answered (stale copy, error page) while it runs.
 /// </summary>
 internal sealed class CaptureStream : Stream
 {
     private readonly HttpContext _fetch;
-    private readonly HttpContext? _reader;
     private readonly long _maxBytes;
-    private readonly string _cacheStatus;
     private byte[] _buffer = [];
     private int _length;
     private bool _started;
 
-    public CaptureStream(HttpContext fetch, HttpContext? reader, long maxBytes, string cacheStatus)
+    public CaptureStream(HttpContext fetch, long maxBytes)
     {
         _fetch = fetch;
-        _reader = reader;
         _maxBytes = maxBytes;
-        _cacheStatus = cacheStatus;
     }
 
-    /// <summary>The response was too large to store.</summary>
+    /// <summary>The response was too large to store; the fetch was abandoned.</summary>
     public bool TooLarge { get; private set; }
-
-    /// <summary>The response went to the reader as a stream.</summary>
-    public bool Streaming { get; private set; }
 
     public ReadOnlyMemory<byte> Captured
     {
@@ -54,7 +45,7 @@ internal sealed class CaptureStream : Stream
     public override long Length => _length;
     public override long Position { get => _length; set => throw new NotSupportedException(); }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         if (!_started)
         {
@@ -62,27 +53,21 @@ internal sealed class CaptureStream : Stream
             var declared = _fetch.Response.ContentLength;
             if (declared > _maxBytes)
             {
-                await SwitchToReaderAsync(cancellationToken);
+                return Abandon();
             }
-            else if (declared is > 0)
+            if (declared is > 0)
             {
                 _buffer = new byte[declared.Value];
             }
         }
-        if (Streaming)
-        {
-            await _reader!.Response.Body.WriteAsync(buffer, cancellationToken);
-            return;
-        }
         if ((long)_length + buffer.Length > _maxBytes)
         {
-            await SwitchToReaderAsync(cancellationToken);
-            await _reader!.Response.Body.WriteAsync(buffer, cancellationToken);
-            return;
+            return Abandon();
         }
         EnsureCapacity(_length + buffer.Length);
         buffer.Span.CopyTo(_buffer.AsSpan(_length));
         _length += buffer.Length;
+        return ValueTask.CompletedTask;
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -91,8 +76,7 @@ internal sealed class CaptureStream : Stream
     public override void Write(byte[] buffer, int offset, int count) =>
         WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
 
-    public override Task FlushAsync(CancellationToken cancellationToken) =>
-        Streaming ? _reader!.Response.Body.FlushAsync(cancellationToken) : Task.CompletedTask;
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public override void Flush()
     {
@@ -102,28 +86,12 @@ internal sealed class CaptureStream : Stream
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
 
-    private async Task SwitchToReaderAsync(CancellationToken cancellationToken)
+    private ValueTask Abandon()
     {
         TooLarge = true;
-        if (_reader is null || _reader.Response.HasStarted)
-        {
-            throw new ObjectTooLargeException();
-        }
-        var response = _reader.Response;
-        response.StatusCode = _fetch.Response.StatusCode;
-        foreach (var header in _fetch.Response.Headers)
-        {
-            response.Headers[header.Key] = header.Value;
-        }
-        response.Headers.Append("Cache-Status", _cacheStatus);
-        await response.StartAsync(cancellationToken);
-        if (_length > 0)
-        {
-            await response.Body.WriteAsync(_buffer.AsMemory(0, _length), cancellationToken);
-        }
         _buffer = [];
         _length = 0;
-        Streaming = true;
+        return ValueTask.FromException(new ObjectTooLargeException());
     }
 
     private void EnsureCapacity(int needed)
@@ -137,6 +105,6 @@ internal sealed class CaptureStream : Stream
         Array.Resize(ref _buffer, size);
     }
 
-    /// <summary>Aborts a fetch that has nobody to stream to.</summary>
+    /// <summary>Ends the capture of a response too large to store.</summary>
     internal sealed class ObjectTooLargeException() : IOException("The response exceeds the maximum object size.");
 }

@@ -39,7 +39,6 @@ internal sealed class OriginFetcher
     /// <param name="target">Where from.</param>
     /// <param name="etag">Stored validator to revalidate with, if any.</param>
     /// <param name="lastModified">Stored validator to revalidate with, if any.</param>
-    /// <param name="reader">The reader to stream an oversized response to; null for background fetches.</param>
     /// <param name="background">Refresh or warming: takes a free slot under the origin cap or none, never queues.</param>
     /// <param name="cancellationToken">Ends the fetch.</param>
     public async Task<OriginResponse> FetchAsync(
@@ -47,7 +46,6 @@ internal sealed class OriginFetcher
         OriginTarget? target,
         string? etag,
         string? lastModified,
-        HttpContext? reader,
         bool background,
         CancellationToken cancellationToken)
     {
@@ -88,7 +86,7 @@ internal sealed class OriginFetcher
         context.Connection.RemoteIpAddress = request.RemoteIpAddress;
         context.RequestAborted = cancellationToken;
 
-        var capture = new CaptureStream(context, reader, _options.CurrentValue.MaxObjectBytes, "EdgeCache; fwd=miss; detail=too-large");
+        var capture = new CaptureStream(context, _options.CurrentValue.MaxObjectBytes);
         context.Response.Body = capture;
 
         var error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
@@ -99,7 +97,7 @@ internal sealed class OriginFetcher
         if (capture.TooLarge)
         {
             return new OriginResponse(OriginOutcome.TooLarge, context.Response.StatusCode, context.Response.Headers,
-                default, requestTime, responseTime, error, StreamedToReader: capture.Streaming);
+                default, requestTime, responseTime, error);
         }
         if (error != ForwarderError.None)
         {

@@ -36,6 +36,19 @@ internal sealed partial class OriginHealthMonitor : BackgroundService
 
     public sealed record ClusterStatus(string Id, bool Degraded, DateTimeOffset Since, IReadOnlyList<DestinationStatus> Destinations);
 
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _degradedSignals = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Completes when the cluster is (or becomes) degraded: readers waiting on a dead origin are released then.</summary>
+    public Task WhenDegraded(string clusterId)
+    {
+        var signal = _degradedSignals.GetOrAdd(clusterId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        if (IsDegraded(clusterId))
+        {
+            signal.TrySetResult();
+        }
+        return signal.Task;
+    }
+
     public bool IsDegraded(string clusterId) => _clusters.TryGetValue(clusterId, out var state) && !state.Up;
 
     public bool AnyDegraded => _clusters.Values.Any(s => !s.Up);
@@ -121,10 +134,15 @@ internal sealed partial class OriginHealthMonitor : BackgroundService
                     if (clusterUp)
                     {
                         LogDegradedLeft(_logger, cluster.ClusterId, now - was.Since);
+                        if (_degradedSignals.TryGetValue(cluster.ClusterId, out var signal) && signal.Task.IsCompleted)
+                        {
+                            _degradedSignals.TryUpdate(cluster.ClusterId, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), signal);
+                        }
                     }
                     else
                     {
                         LogDegradedEntered(_logger, cluster.ClusterId);
+                        _degradedSignals.GetOrAdd(cluster.ClusterId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                     }
                 }
             }

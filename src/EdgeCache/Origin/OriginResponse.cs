@@ -8,7 +8,7 @@ internal enum OriginOutcome
     /// <summary>A complete response, captured.</summary>
     Response,
 
-    /// <summary>Larger than the maximum object size: streamed to the reader, or abandoned when there was none.</summary>
+    /// <summary>Larger than the maximum object size: abandoned, to be streamed through uncached.</summary>
     TooLarge,
 
     /// <summary>No usable response: refused, reset, timed out, no destination.</summary>
@@ -24,7 +24,6 @@ internal sealed record OriginResponse(
     DateTimeOffset RequestTime,
     DateTimeOffset ResponseTime,
     ForwarderError Error = ForwarderError.None,
-    bool StreamedToReader = false,
     bool Busy = false)
 {
     /// <summary>The failure kind for Cache-Status details and logs.</summary>
