@@ -133,9 +133,16 @@ public sealed class DegradedModeTests : IAsyncLifetime
     [Fact]
     public async Task OriginHangs_StaleWithinDeadlineNoContactOnceDegraded()
     {
+        // A hung origin never answers; when the test ends the hang, the connections are reset (as a
+        // timeout or restart would), never answered with an empty page.
         var release = new TaskCompletionSource();
-        _origin.Respond(_ => release.Task);
-        _origin.RespondToProbes(_ => release.Task);
+        async Task Hang(HttpContext context)
+        {
+            await release.Task;
+            context.Abort();
+        }
+        _origin.Respond(Hang);
+        _origin.RespondToProbes(Hang);
         try
         {
             var stale = await GetAsync("/stored");
