@@ -123,11 +123,12 @@ internal sealed partial class CacheMiddleware
             {
                 // Step 3: fresh.
                 case Freshness.Fresh:
-                    if (ShouldRefreshAhead(entry, now, volume))
+                    if (ShouldRefreshAhead(_coverage.CurrentValue, entry, now, volume))
                     {
                         StartBackgroundRefresh(context, key, primaryKey, entry, rule);
                     }
                     await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Hit(entry.TimeToLive(now)));
+                    _store.Memory.RememberSite(key, site); // later hits on this entry can take the fast path
                     return Outcomes.Hit;
 
                 // Step 4: stale-while-revalidate.
@@ -204,6 +205,7 @@ internal sealed partial class CacheMiddleware
                 var entry = result.Entry!;
                 await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Forward(fwd,
                     fwdStatus: stale is not null ? originStatus : null, stored: true, ttl: entry.TimeToLive(now), collapsed: !isLeader));
+                _store.Memory.RememberSite(entry.Key, site);
                 return result.Kind == FetchKind.Revalidated ? Outcomes.Revalidated : Outcomes.Miss;
 
             case FetchKind.Uncacheable:
@@ -365,9 +367,8 @@ internal sealed partial class CacheMiddleware
     /// Refresh-ahead: a popular entry close to going stale is revalidated in the background
     /// (conditionally, so an unchanged page costs a 304), so readers keep getting fresh hits.
     /// </summary>
-    private bool ShouldRefreshAhead(CacheEntry entry, DateTimeOffset now, double volume)
+    internal static bool ShouldRefreshAhead(CoverageOptions options, CacheEntry entry, DateTimeOffset now, double volume)
     {
-        var options = _coverage.CurrentValue;
         return options.RefreshAhead
             && volume >= options.RefreshAheadMinRequests
             && entry.TimeToLive(now) < entry.FreshnessLifetime * options.RefreshAheadFraction;
@@ -393,7 +394,7 @@ internal sealed partial class CacheMiddleware
     }
 
     /// <summary>The values of the <c>outcome</c> label.</summary>
-    private static class Outcomes
+    internal static class Outcomes
     {
         public const string Hit = "hit";
         public const string Miss = "miss";
@@ -404,7 +405,7 @@ internal sealed partial class CacheMiddleware
 
     [LoggerMessage(EventId = 1000, EventName = "Access", Level = LogLevel.Information,
         Message = "{Method} {Host}{Path} {Status} {Outcome} {ElapsedMs:0.0} ms")]
-    private static partial void LogAccess(ILogger logger, string method, string host, string path, int status, string outcome, double elapsedMs);
+    internal static partial void LogAccess(ILogger logger, string method, string host, string path, int status, string outcome, double elapsedMs);
 
     [LoggerMessage(EventId = 1001, EventName = "OriginFetchFailed", Level = LogLevel.Debug,
         Message = "Origin fetch for {Key} failed: {Reason} ({Error})")]

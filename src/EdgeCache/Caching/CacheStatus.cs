@@ -6,8 +6,10 @@ internal static class CacheStatus
     public const string HeaderName = "Cache-Status";
     private const string Name = "EdgeCache";
 
-    public static string Hit(TimeSpan ttl, string? detail = null) =>
-        $"{Name}; hit; ttl={Seconds(ttl)}{Detail(detail)}";
+    public static string Hit(TimeSpan ttl, string? detail = null) => Hit(Seconds(ttl), detail);
+
+    public static string Hit(long ttlSeconds, string? detail = null) =>
+        $"{Name}; hit; ttl={ttlSeconds}{Detail(detail)}";
 
     /// <param name="fwd">miss, vary-miss, stale, request, bypass, method.</param>
     public static string Forward(string fwd, int? fwdStatus = null, bool stored = false, TimeSpan? ttl = null,
@@ -22,5 +24,5 @@ internal static class CacheStatus
 
     private static string Detail(string? detail) => detail is null ? "" : $"; detail={detail}";
 
-    private static long Seconds(TimeSpan value) => (long)Math.Floor(value.TotalSeconds);
+    public static long Seconds(TimeSpan value) => (long)Math.Floor(value.TotalSeconds);
 }

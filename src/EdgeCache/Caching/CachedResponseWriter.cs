@@ -9,7 +9,13 @@ namespace EdgeCache.Caching;
 /// <summary>Sends an entry to the reader: stored headers, <c>Age</c>, <c>Cache-Status</c>, body (none for HEAD), or a 304 for a matching conditional request.</summary>
 internal static class CachedResponseWriter
 {
-    public static Task WriteAsync(HttpContext context, CacheEntry entry, DateTimeOffset now, string cacheStatus)
+    public static Task WriteAsync(HttpContext context, CacheEntry entry, DateTimeOffset now, string cacheStatus) =>
+        WriteAsync(context, entry, AgeSeconds(entry, now).ToString(CultureInfo.InvariantCulture), cacheStatus);
+
+    /// <summary>The <c>Age</c> value in whole seconds (RFC 9111 5.1).</summary>
+    public static long AgeSeconds(CacheEntry entry, DateTimeOffset now) => (long)entry.Age(now).TotalSeconds;
+
+    public static Task WriteAsync(HttpContext context, CacheEntry entry, string age, string cacheStatus)
     {
         var response = context.Response;
         var notModified = CachePolicy.IsNotModified(entry, context.Request.Headers);
@@ -23,7 +29,7 @@ internal static class CachedResponseWriter
             }
             headers[header.Key] = header.Value;
         }
-        headers.Age = ((long)entry.Age(now).TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        headers.Age = age;
         headers.Append(CacheStatus.HeaderName, cacheStatus);
         if (notModified || entry.StatusCode is 204 or 304)
         {

@@ -85,6 +85,43 @@ public sealed class MetricsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RepeatedHits_AnsweredAheadOfRouting_KeepAgeTtlAndSiteCountsExact()
+    {
+        // The first hit goes through the routed path and teaches the entry its site; later hits are
+        // answered before routing. Readers and operators must not be able to tell the difference.
+        var before = await ScrapeAsync();
+        await _proxy.Client.GetStringAsync("/fast");                // miss
+        var hits = new List<HttpResponseMessage>();
+        for (var i = 0; i < 3; i++)
+        {
+            hits.Add(await _proxy.Client.GetAsync("/fast"));
+        }
+        _clock.Advance(TimeSpan.FromSeconds(4));
+        var later = await _proxy.Client.GetAsync("/fast");
+        var head = await _proxy.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/fast"));
+        var after = await ScrapeAsync();
+
+        static int Ttl(HttpResponseMessage response) =>
+            int.Parse(Regex.Match(response.Headers.GetValues("Cache-Status").Single(), "^EdgeCache; hit; ttl=(\\d+)$").Groups[1].Value, CultureInfo.InvariantCulture);
+        var ttl = Ttl(hits[0]);
+        Assert.InRange(ttl, 9, 10); // max-age=10, a fraction of a second old
+        foreach (var hit in hits)
+        {
+            Assert.Equal(ttl, Ttl(hit));
+            Assert.Equal(TimeSpan.Zero, hit.Headers.Age);
+            Assert.Equal("page", await hit.Content.ReadAsStringAsync());
+        }
+        Assert.Equal(ttl - 4, Ttl(later));
+        Assert.Equal(TimeSpan.FromSeconds(4), later.Headers.Age);
+        Assert.Equal(4, head.Content.Headers.ContentLength);
+        Assert.Empty(await head.Content.ReadAsByteArrayAsync());
+        Assert.Equal(1, _origin.CountFor("/fast"));
+        double Delta(string series) => Value(after, series) - Value(before, series);
+        Assert.Equal(5, Delta($"edgecache_requests_total{{outcome=\"hit\",site=\"{Site}\"}}"));
+        Assert.Equal(1, Delta($"edgecache_requests_total{{outcome=\"miss\",site=\"{Site}\"}}"));
+    }
+
+    [Fact]
     public async Task Scrape_PassesPromtoolCheck()
     {
         await _proxy.Client.GetStringAsync("/a");

@@ -233,6 +233,10 @@ internal static class CachePolicy
             }
             return false;
         }
+        if (requestHeaders.IfModifiedSince.Count == 0)
+        {
+            return false;
+        }
         var ifModifiedSince = HttpDates.Parse(requestHeaders.IfModifiedSince.ToString());
         var lastModified = HttpDates.Parse(entry.LastModified);
         return ifModifiedSince is { } since && lastModified is { } modified && modified <= since;

@@ -1,64 +1,88 @@
+using System.Collections.Concurrent;
 using EdgeCache.Caching.Entries;
 
 namespace EdgeCache.Caching.Stores;
 
-/// <summary>The in-memory tier: a least-recently-used map bounded in bytes.</summary>
+/// <summary>
+/// The in-memory tier: a map bounded in bytes, evicting the least recently used entry.
+/// Lookups take no lock. Like Varnish's <c>lru_interval</c>, a hit moves its entry to the front
+/// of the eviction order at most once per <see cref="PromotionInterval"/>, so the hottest pages
+/// (the ones read thousands of times a second) never queue on the list's lock.
+/// </summary>
 internal sealed class MemoryStore : ICacheStore
 {
-    private readonly Dictionary<string, LinkedListNode<(CacheEntry Entry, long Size)>> _map = new(StringComparer.Ordinal);
-    private readonly LinkedList<(CacheEntry Entry, long Size)> _lru = new();
+    /// <summary>How often a repeatedly read entry moves to the front of the eviction order.</summary>
+    public static readonly TimeSpan PromotionInterval = TimeSpan.FromSeconds(1);
+
+    private readonly ConcurrentDictionary<string, MemoryItem> _map = new(StringComparer.Ordinal);
+    private readonly LinkedList<MemoryItem> _lru = new(); // guarded by _lock, like every write to _map
     private readonly Lock _lock = new();
     private readonly long _maxBytes;
+    private readonly long _promotionTicks;
+    private readonly TimeProvider _time;
     private long _bytes;
     private long _evictions;
 
-    public MemoryStore(MemoryStoreOptions options)
+    public MemoryStore(MemoryStoreOptions options, TimeProvider? time = null, TimeSpan? promotionInterval = null)
     {
         _maxBytes = options.MaxBytes;
+        _time = time ?? TimeProvider.System;
+        _promotionTicks = (promotionInterval ?? PromotionInterval).Ticks;
     }
 
     public string Name => "memory";
 
     public long Bytes => Interlocked.Read(ref _bytes);
     public long Evictions => Interlocked.Read(ref _evictions);
+    public int Count => _map.Count;
 
-    public int Count
+    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(TryGet(key, out var item) ? item.Entry : null);
+
+    /// <summary>The item stored under <paramref name="key"/>, marked as used now.</summary>
+    public bool TryGet(string key, out MemoryItem item)
     {
-        get
+        if (!_map.TryGetValue(key, out item!))
+        {
+            return false;
+        }
+        var now = _time.GetUtcNow().UtcTicks;
+        if (now - Volatile.Read(ref item.LastPromoted) >= _promotionTicks)
         {
             lock (_lock)
             {
-                return _map.Count;
+                // The item may have been replaced or evicted since the lookup: only a listed node moves.
+                if (item.Node is { List: not null } node && node.List.First != node)
+                {
+                    _lru.Remove(node);
+                    _lru.AddFirst(node);
+                }
+                Volatile.Write(ref item.LastPromoted, now);
             }
         }
+        return true;
     }
 
-    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken)
+    /// <summary>Notes the site of a routed request that was served <paramref name="key"/>'s entry.</summary>
+    public void RememberSite(string key, string site)
     {
-        lock (_lock)
+        if (_map.TryGetValue(key, out var item))
         {
-            if (!_map.TryGetValue(key, out var node))
-            {
-                return ValueTask.FromResult<CacheEntry?>(null);
-            }
-            _lru.Remove(node);
-            _lru.AddFirst(node);
-            return ValueTask.FromResult<CacheEntry?>(node.Value.Entry);
+            item.Site = site;
         }
     }
 
     public ValueTask SetAsync(CacheEntry entry, CancellationToken cancellationToken)
     {
-        var size = entry.Size;
+        var item = new MemoryItem(entry, entry.Size, _time.GetUtcNow().UtcTicks);
         lock (_lock)
         {
             RemoveLocked(entry.Key);
-            if (size > _maxBytes)
+            if (item.Size > _maxBytes)
             {
                 return ValueTask.CompletedTask;
             }
-            _map[entry.Key] = _lru.AddFirst((entry, size));
-            _bytes += size;
+            AddLocked(item);
             while (_bytes > _maxBytes && _lru.Last is { } last)
             {
                 RemoveLocked(last.Value.Entry.Key);
@@ -82,20 +106,18 @@ internal sealed class MemoryStore : ICacheStore
         var count = 0;
         lock (_lock)
         {
-            foreach (var (entry, _) in _lru.ToArray())
+            foreach (var item in _lru.ToArray())
             {
+                var entry = item.Entry;
                 if (!request.Matches(entry.Key, entry.Tags))
                 {
                     continue;
                 }
                 count++;
+                RemoveLocked(entry.Key);
                 if (request.Soft)
                 {
-                    _map[entry.Key].Value = (PurgeRequest.MarkStale(entry), _map[entry.Key].Value.Size);
-                }
-                else
-                {
-                    RemoveLocked(entry.Key);
+                    AddLocked(new MemoryItem(PurgeRequest.MarkStale(entry), item.Size, item.LastPromoted));
                 }
             }
         }
@@ -109,16 +131,50 @@ internal sealed class MemoryStore : ICacheStore
         {
             _map.Clear();
             _lru.Clear();
-            _bytes = 0;
+            Interlocked.Exchange(ref _bytes, 0);
         }
+    }
+
+    private void AddLocked(MemoryItem item)
+    {
+        item.Node = _lru.AddFirst(item);
+        _map[item.Entry.Key] = item;
+        Interlocked.Add(ref _bytes, item.Size);
     }
 
     private void RemoveLocked(string key)
     {
-        if (_map.Remove(key, out var node))
+        if (_map.TryRemove(key, out var item))
         {
-            _lru.Remove(node);
-            _bytes -= node.Value.Size;
+            _lru.Remove(item.Node!);
+            Interlocked.Add(ref _bytes, -item.Size);
         }
     }
 }
+
+/// <summary>
+/// One entry of the memory tier, with what the hit fast path keeps beside it: the site whose
+/// routed request last served it and the per-second response header values.
+/// </summary>
+internal sealed class MemoryItem(CacheEntry entry, long size, long lastPromoted)
+{
+    public CacheEntry Entry { get; } = entry;
+    public long Size { get; } = size;
+
+    /// <summary>UTC ticks of the last move to the front of the eviction order.</summary>
+    internal long LastPromoted = lastPromoted;
+
+    internal LinkedListNode<MemoryItem>? Node;
+
+    /// <summary>
+    /// The site (YARP cluster) of the routed request that last served this entry, or null if none
+    /// has yet: the fast path needs it for its metrics and leaves unknown entries to the routed path.
+    /// </summary>
+    public string? Site { get; set; }
+
+    /// <summary>The <c>Age</c> and <c>Cache-Status</c> values of a hit, rebuilt when their seconds change.</summary>
+    public HitHeaderValues? HitHeaders { get; set; }
+}
+
+/// <summary>The header values of a fresh hit while the entry's age and ttl stay in the same whole seconds.</summary>
+internal sealed record HitHeaderValues(long AgeSeconds, long TtlSeconds, string Age, string CacheStatus);

@@ -1,5 +1,6 @@
 using EdgeCache.Caching.Entries;
 using EdgeCache.Caching.Stores;
+using EdgeCache.Tests.Infrastructure;
 
 namespace EdgeCache.Tests.Caching.Stores;
 
@@ -10,10 +11,12 @@ public sealed class MemoryStoreTests
     [Fact]
     public async Task SetAsync_OverBound_EvictsLeastRecentlyUsed()
     {
-        var store = new MemoryStore(new MemoryStoreOptions { MaxBytes = 3 * (1000 + 300) });
+        var clock = new ManualClock();
+        var store = new MemoryStore(new MemoryStoreOptions { MaxBytes = 3 * (1000 + 300) }, clock);
         await store.SetAsync(Entry("a", 1000), default);
         await store.SetAsync(Entry("b", 1000), default);
         await store.SetAsync(Entry("c", 1000), default);
+        clock.Advance(MemoryStore.PromotionInterval);
         await store.GetAsync("a", default); // a is now more recent than b
 
         await store.SetAsync(Entry("d", 1000), default);
@@ -45,6 +48,41 @@ public sealed class MemoryStoreTests
 
         await store.SetAsync(Entry("a", 1000), default);
 
+        Assert.Equal(before, store.Bytes);
+        Assert.Equal(1, store.Count);
+    }
+
+    [Fact]
+    public async Task GetAsync_WithinPromotionInterval_KeepsInsertionOrder()
+    {
+        // Like Varnish's lru_interval: a hit right after the entry was stored or promoted does not
+        // take the list's lock, so eviction follows insertion order within the interval.
+        var clock = new ManualClock();
+        var store = new MemoryStore(new MemoryStoreOptions { MaxBytes = 2 * (1000 + 300) }, clock);
+        await store.SetAsync(Entry("a", 1000), default);
+        await store.SetAsync(Entry("b", 1000), default);
+        await store.GetAsync("a", default);
+
+        await store.SetAsync(Entry("c", 1000), default);
+
+        Assert.Null(await store.GetAsync("a", default));
+        Assert.NotNull(await store.GetAsync("b", default));
+        Assert.NotNull(await store.GetAsync("c", default));
+    }
+
+    [Fact]
+    public async Task PurgeAsync_Soft_KeepsEntryMarkedStaleAndAccountsOnce()
+    {
+        var store = new MemoryStore(new MemoryStoreOptions { MaxBytes = 100_000 });
+        await store.SetAsync(Entry("GET http://a/x", 1000) with { FreshnessLifetime = TimeSpan.FromHours(1), ResponseTime = DateTimeOffset.UtcNow }, default);
+        var before = store.Bytes;
+
+        var purged = await store.PurgeAsync(new PurgeRequest(PurgeKind.Url, "GET http://a/x", Soft: true), default);
+
+        Assert.Equal(1, purged);
+        var entry = await store.GetAsync("GET http://a/x", default);
+        Assert.NotNull(entry);
+        Assert.True(entry.TimeToLive(DateTimeOffset.UtcNow) <= TimeSpan.Zero);
         Assert.Equal(before, store.Bytes);
         Assert.Equal(1, store.Count);
     }

@@ -1,0 +1,137 @@
+using EdgeCache.Caching.Entries;
+using EdgeCache.Caching.Keys;
+using EdgeCache.Caching.Policy;
+using EdgeCache.Caching.Stores;
+using EdgeCache.Coverage;
+using EdgeCache.Degraded;
+using EdgeCache.Metrics;
+using EdgeCache.Rules;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.Caching;
+
+/// <summary>
+/// The hit fast path, ahead of routing and of YARP's pipeline: a GET or HEAD whose entry is in
+/// the memory tier and fresh is answered here, from the stored headers and body, without route
+/// matching, load balancing or any origin state. Everything else goes on to
+/// <see cref="CacheMiddleware"/> unchanged, which decides exactly as it would have:
+/// <code>
+/// not GET/HEAD, the status page, a bypass rule     → routed path
+/// no memory-tier entry (or variant) for the key    → routed path (disk, Redis, the origin)
+/// entry not yet served by a routed request         → routed path (it learns the entry's site)
+/// reload requested, warming, stale, refresh-ahead due → routed path
+/// otherwise                                        → the hit, here
+/// </code>
+/// The <c>Age</c> and <c>Cache-Status</c> values are built once per second of an entry's life
+/// and shared by every hit in that second; the body is written from the stored bytes.
+/// </summary>
+internal sealed class CacheHitMiddleware
+{
+    private readonly RequestDelegate _next;
+    private readonly RuleSetProvider _rules;
+    private readonly MemoryStore _memory;
+    private readonly TrafficTracker _traffic;
+    private readonly Warming.WarmMarker _warmMarker;
+    private readonly EdgeCacheMetrics _metrics;
+    private readonly IOptionsMonitor<CacheOptions> _options;
+    private readonly IOptionsMonitor<CoverageOptions> _coverage;
+    private readonly IOptionsMonitor<DegradedOptions> _degraded;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+
+    public CacheHitMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, TrafficTracker traffic,
+        Warming.WarmMarker warmMarker, EdgeCacheMetrics metrics, IOptionsMonitor<CacheOptions> options,
+        IOptionsMonitor<CoverageOptions> coverage, IOptionsMonitor<DegradedOptions> degraded, TimeProvider time,
+        ILogger<CacheMiddleware> logger)
+    {
+        _next = next;
+        _rules = rules;
+        _memory = store.Memory;
+        _traffic = traffic;
+        _warmMarker = warmMarker;
+        _metrics = metrics;
+        _options = options;
+        _coverage = coverage;
+        _degraded = degraded;
+        _time = time;
+        _logger = logger;
+    }
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var started = _time.GetTimestamp();
+        if (!TryFindHit(context, out var item, out var primaryKey, out var now))
+        {
+            return _next(context);
+        }
+        var site = item.Site!;
+        _traffic.Record(primaryKey, site, context.Request);
+        var (age, cacheStatus) = HeaderValues(item, now);
+        var write = CachedResponseWriter.WriteAsync(context, item.Entry, age, cacheStatus);
+        _metrics.Request(site, CacheMiddleware.Outcomes.Hit);
+        if (_options.CurrentValue.AccessLog)
+        {
+            CacheMiddleware.LogAccess(_logger, context.Request.Method, context.Request.Host.Value ?? "", context.Request.Path.Value ?? "",
+                context.Response.StatusCode, CacheMiddleware.Outcomes.Hit, _time.GetElapsedTime(started).TotalMilliseconds);
+        }
+        return write;
+    }
+
+    private bool TryFindHit(HttpContext context, out MemoryItem item, out string primaryKey, out DateTimeOffset now)
+    {
+        item = null!;
+        primaryKey = null!;
+        now = default;
+        var request = context.Request;
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+        {
+            return false;
+        }
+        var path = request.Path.Value ?? "/";
+        if (path.Equals(_degraded.CurrentValue.StatusPath, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        var rule = _rules.Current.Match(request.Host.Host, path);
+        if (CachePolicy.BypassReason(request.Method, request.Headers, rule) is not null
+            || CachePolicy.ClientRequiresReload(request.Headers, _options.CurrentValue)
+            || _warmMarker.IsWarming(request))
+        {
+            return false;
+        }
+
+        primaryKey = CacheKeys.Primary(request, rule);
+        if (!_memory.TryGet(primaryKey, out item))
+        {
+            return false;
+        }
+        if (item.Entry.Kind == CacheEntryKind.VaryMarker
+            && !_memory.TryGet(CacheKeys.Variant(primaryKey, item.Entry.VaryHeaders, request.Headers), out item))
+        {
+            return false;
+        }
+        if (item.Site is null || item.Entry.Kind != CacheEntryKind.Response)
+        {
+            return false;
+        }
+        now = _time.GetUtcNow();
+        return CachePolicy.Classify(item.Entry, now) == Freshness.Fresh
+            && !CacheMiddleware.ShouldRefreshAhead(_coverage.CurrentValue, item.Entry, now, _traffic.VolumeOf(primaryKey));
+    }
+
+    /// <summary>The hit's <c>Age</c> and <c>Cache-Status</c>, reused while both stay in the same whole seconds.</summary>
+    private static (string Age, string CacheStatus) HeaderValues(MemoryItem item, DateTimeOffset now)
+    {
+        var ageSeconds = CachedResponseWriter.AgeSeconds(item.Entry, now);
+        var ttlSeconds = CacheStatus.Seconds(item.Entry.TimeToLive(now));
+        if (item.HitHeaders is not { } values || values.AgeSeconds != ageSeconds || values.TtlSeconds != ttlSeconds)
+        {
+            values = new HitHeaderValues(ageSeconds, ttlSeconds,
+                ageSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), CacheStatus.Hit(ttlSeconds));
+            item.HitHeaders = values;
+        }
+        return (values.Age, values.CacheStatus);
+    }
+}
