@@ -67,7 +67,7 @@ internal sealed partial class PurgeService
         request.Host = new HostString(url.Authority);
         request.Path = PathString.FromUriComponent(url.AbsolutePath);
         request.QueryString = QueryString.FromUriComponent(url.Query);
-        var key = CacheKeys.Primary(request, _rules.Current.Match(request.Host.Host, request.Path.Value ?? "/"));
+        var key = CacheKeys.Primary(request, _rules.Current.Match(request.Host, request.Path.Value ?? "/"));
         var cut = key.IndexOf('\n');
         return cut < 0 ? key : key[..cut];
     }

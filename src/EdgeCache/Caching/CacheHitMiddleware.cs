@@ -94,7 +94,7 @@ internal sealed class CacheHitMiddleware
         {
             return false;
         }
-        var rule = _rules.Current.Match(request.Host.Host, path);
+        var rule = _rules.Current.Match(request.Host, path);
         if (CachePolicy.BypassReason(request.Method, request.Headers, rule) is not null
             || CachePolicy.ClientRequiresReload(request.Headers, _options.CurrentValue)
             || _warmMarker.IsWarming(request))
@@ -102,13 +102,22 @@ internal sealed class CacheHitMiddleware
             return false;
         }
 
-        primaryKey = CacheKeys.Primary(request, rule);
-        if (!_memory.TryGet(primaryKey, out item))
+        // The key is spelt on the stack: a hit makes no key string (the stored entry has it).
+        var key = new KeyBuilder(stackalloc char[256]);
+        try
         {
-            return false;
+            CacheKeys.WritePrimary(ref key, request, rule);
+            if (!_memory.TryGet(key.Span, out item))
+            {
+                return false;
+            }
         }
-        if (item.Entry.Kind == CacheEntryKind.VaryMarker
-            && !_memory.TryGet(CacheKeys.Variant(primaryKey, item.Entry.VaryHeaders, request.Headers), out item))
+        finally
+        {
+            key.Dispose();
+        }
+        primaryKey = item.Entry.Key;
+        if (item.Entry.Kind == CacheEntryKind.VaryMarker && !TryGetVariant(item.Entry, request.Headers, out item))
         {
             return false;
         }
@@ -119,6 +128,20 @@ internal sealed class CacheHitMiddleware
         now = _time.GetUtcNow();
         return CachePolicy.Classify(item.Entry, now) == Freshness.Fresh
             && !CacheMiddleware.ShouldRefreshAhead(_coverage.CurrentValue, item.Entry, now, _traffic.VolumeOf(primaryKey));
+    }
+
+    private bool TryGetVariant(CacheEntry marker, IHeaderDictionary headers, out MemoryItem item)
+    {
+        var key = new KeyBuilder(stackalloc char[256]);
+        try
+        {
+            CacheKeys.WriteVariant(ref key, marker.Key, marker.VaryHeaders, headers);
+            return _memory.TryGet(key.Span, out item);
+        }
+        finally
+        {
+            key.Dispose();
+        }
     }
 
     /// <summary>The hit's <c>Age</c> and <c>Cache-Status</c>, reused while both stay in the same whole seconds.</summary>

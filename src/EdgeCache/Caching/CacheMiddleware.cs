@@ -99,7 +99,7 @@ internal sealed partial class CacheMiddleware
     {
         var request = context.Request;
         var options = _options.CurrentValue;
-        var rule = _rules.Current.Match(request.Host.Host, request.Path.Value ?? "/");
+        var rule = _rules.Current.Match(request.Host, request.Path.Value ?? "/");
 
         // Step 1: requests the cache does not handle go through YARP untouched.
         var bypass = CachePolicy.BypassReason(request.Method, request.Headers, rule);

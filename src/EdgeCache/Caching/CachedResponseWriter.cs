@@ -40,7 +40,8 @@ internal static class CachedResponseWriter
         {
             return Task.CompletedTask;
         }
-        return response.BodyWriter.WriteAsync(entry.Body, context.RequestAborted).AsTask();
+        var write = response.BodyWriter.WriteAsync(entry.Body, context.RequestAborted);
+        return write.IsCompletedSuccessfully ? Task.CompletedTask : write.AsTask(); // no Task per hit when the pipe takes it at once
     }
 
     private static bool IsContentHeader(string name) =>

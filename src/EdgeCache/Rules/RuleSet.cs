@@ -12,6 +12,10 @@ internal sealed class RuleSet
 
     public IReadOnlyList<CacheRule> Rules => _rules;
 
+    /// <summary>The rule for a request's host and path; the host name is only taken apart when there are rules.</summary>
+    public CacheRule Match(Microsoft.AspNetCore.Http.HostString host, string path) =>
+        _rules.Length == 0 ? CacheRule.Default : Match(host.Host, path);
+
     public CacheRule Match(string host, string path)
     {
         foreach (var rule in _rules)

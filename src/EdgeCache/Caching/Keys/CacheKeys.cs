@@ -1,4 +1,3 @@
-using System.Text;
 using EdgeCache.Rules;
 using Microsoft.AspNetCore.Http;
 
@@ -14,41 +13,77 @@ internal static class CacheKeys
 {
     public static string Primary(HttpRequest request, CacheRule rule)
     {
-        var sb = new StringBuilder(128);
-        sb.Append("GET ").Append(request.Scheme).Append("://");
-        AppendHost(sb, request.Scheme, request.Host);
-        sb.Append(request.Path.ToUriComponent());
-        AppendQuery(sb, request.QueryString.Value, rule);
+        var key = new KeyBuilder(stackalloc char[256]);
+        try
+        {
+            WritePrimary(ref key, request, rule);
+            return key.ToString();
+        }
+        finally
+        {
+            key.Dispose();
+        }
+    }
+
+    /// <summary>Writes the primary key into <paramref name="key"/>: the hit fast path looks it up without making a string.</summary>
+    public static void WritePrimary(ref KeyBuilder key, HttpRequest request, CacheRule rule)
+    {
+        key.Append("GET ");
+        key.Append(request.Scheme);
+        key.Append("://");
+        AppendHost(ref key, request.Scheme, request.Host);
+        key.Append(request.Path.ToUriComponent());
+        AppendQuery(ref key, request.QueryString.Value, rule);
         foreach (var header in rule.KeyHeaders)
         {
-            sb.Append("\nh:").Append(header).Append('=').Append(request.Headers[header].ToString());
+            key.Append("\nh:");
+            key.Append(header);
+            key.Append('=');
+            key.Append(request.Headers[header].ToString());
         }
         foreach (var cookie in rule.KeyCookies)
         {
-            sb.Append("\nc:").Append(cookie).Append('=').Append(request.Cookies[cookie]);
+            key.Append("\nc:");
+            key.Append(cookie);
+            key.Append('=');
+            key.Append(request.Cookies[cookie]);
         }
-        return sb.ToString();
     }
 
     /// <summary>The key of the variant selected by <paramref name="varyHeaders"/> (lower-case names, sorted).</summary>
     public static string Variant(string primaryKey, string[] varyHeaders, IHeaderDictionary requestHeaders)
     {
-        var sb = new StringBuilder(primaryKey, primaryKey.Length + 64);
+        var key = new KeyBuilder(stackalloc char[256]);
+        try
+        {
+            WriteVariant(ref key, primaryKey, varyHeaders, requestHeaders);
+            return key.ToString();
+        }
+        finally
+        {
+            key.Dispose();
+        }
+    }
+
+    public static void WriteVariant(ref KeyBuilder key, string primaryKey, string[] varyHeaders, IHeaderDictionary requestHeaders)
+    {
+        key.Append(primaryKey);
         foreach (var name in varyHeaders)
         {
-            sb.Append("\nv:").Append(name).Append('=');
+            key.Append("\nv:");
+            key.Append(name);
+            key.Append('=');
             var first = true;
             foreach (var value in requestHeaders[name])
             {
                 if (!first)
                 {
-                    sb.Append(',');
+                    key.Append(',');
                 }
                 first = false;
-                sb.Append(NormalizeWhitespace(value));
+                AppendNormalizedWhitespace(ref key, value);
             }
         }
-        return sb.ToString();
     }
 
     /// <summary>The lower-cased, sorted, de-duplicated field names of <c>Vary</c> header lines.</summary>
@@ -69,24 +104,29 @@ internal static class CacheKeys
         return [.. names];
     }
 
-    private static void AppendHost(StringBuilder sb, string scheme, HostString host)
+    private static void AppendHost(ref KeyBuilder key, string scheme, HostString host)
     {
         if (!host.HasValue)
         {
             return;
         }
-        sb.Append(host.Host.ToLowerInvariant());
+        // HostString.Host would make a new string per request; the name is read in place instead.
+        var value = host.Value.AsSpan();
+        var colon = value.LastIndexOf(':');
+        var name = colon > value.LastIndexOf(']') ? value[..colon] : value;
+        key.AppendLowerInvariant(name);
         var port = host.Port;
         var isDefault = port is null
             || (port == 80 && scheme.Equals("http", StringComparison.OrdinalIgnoreCase))
             || (port == 443 && scheme.Equals("https", StringComparison.OrdinalIgnoreCase));
         if (!isDefault)
         {
-            sb.Append(':').Append(port);
+            key.Append(':');
+            key.Append(port!.Value);
         }
     }
 
-    private static void AppendQuery(StringBuilder sb, string? query, CacheRule rule)
+    private static void AppendQuery(ref KeyBuilder key, string? query, CacheRule rule)
     {
         if (string.IsNullOrEmpty(query) || query == "?")
         {
@@ -94,7 +134,7 @@ internal static class CacheKeys
         }
         if (!rule.HasIgnoredQueryParameters && !rule.SortQueryParameters)
         {
-            sb.Append(query);
+            key.Append(query);
             return;
         }
         var pairs = new List<string>();
@@ -111,18 +151,32 @@ internal static class CacheKeys
         {
             pairs.Sort(StringComparer.Ordinal);
         }
-        if (pairs.Count > 0)
+        for (var i = 0; i < pairs.Count; i++)
         {
-            sb.Append('?').AppendJoin('&', pairs);
+            key.Append(i == 0 ? '?' : '&');
+            key.Append(pairs[i]);
         }
     }
 
-    private static string NormalizeWhitespace(string? value)
+    /// <summary>The value with runs of whitespace collapsed to one space and none at either end.</summary>
+    private static void AppendNormalizedWhitespace(ref KeyBuilder key, string? value)
     {
-        if (string.IsNullOrEmpty(value))
+        var pendingSpace = false;
+        var any = false;
+        foreach (var c in value.AsSpan())
         {
-            return string.Empty;
+            if (char.IsWhiteSpace(c))
+            {
+                pendingSpace = any;
+                continue;
+            }
+            if (pendingSpace)
+            {
+                key.Append(' ');
+                pendingSpace = false;
+            }
+            key.Append(c);
+            any = true;
         }
-        return string.Join(' ', value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
     }
 }

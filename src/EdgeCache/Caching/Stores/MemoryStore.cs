@@ -15,6 +15,7 @@ internal sealed class MemoryStore : ICacheStore
     public static readonly TimeSpan PromotionInterval = TimeSpan.FromSeconds(1);
 
     private readonly ConcurrentDictionary<string, MemoryItem> _map = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, MemoryItem>.AlternateLookup<ReadOnlySpan<char>> _bySpan;
     private readonly LinkedList<MemoryItem> _lru = new(); // guarded by _lock, like every write to _map
     private readonly Lock _lock = new();
     private readonly long _maxBytes;
@@ -25,6 +26,7 @@ internal sealed class MemoryStore : ICacheStore
 
     public MemoryStore(MemoryStoreOptions options, TimeProvider? time = null, TimeSpan? promotionInterval = null)
     {
+        _bySpan = _map.GetAlternateLookup<ReadOnlySpan<char>>();
         _maxBytes = options.MaxBytes;
         _time = time ?? TimeProvider.System;
         _promotionTicks = (promotionInterval ?? PromotionInterval).Ticks;
@@ -40,9 +42,12 @@ internal sealed class MemoryStore : ICacheStore
         ValueTask.FromResult(TryGet(key, out var item) ? item.Entry : null);
 
     /// <summary>The item stored under <paramref name="key"/>, marked as used now.</summary>
-    public bool TryGet(string key, out MemoryItem item)
+    public bool TryGet(string key, out MemoryItem item) => TryGet(key.AsSpan(), out item);
+
+    /// <summary>The item stored under the key spelt by <paramref name="key"/> (no string needed), marked as used now.</summary>
+    public bool TryGet(ReadOnlySpan<char> key, out MemoryItem item)
     {
-        if (!_map.TryGetValue(key, out item!))
+        if (!_bySpan.TryGetValue(key, out item!))
         {
             return false;
         }

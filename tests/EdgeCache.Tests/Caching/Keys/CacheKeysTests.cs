@@ -35,6 +35,29 @@ public sealed class CacheKeysTests
             CacheKeys.Primary(Request("http", "example.com:8080", "/a"), CacheRule.Default));
 
     [Fact]
+    public void Primary_SpellsSchemeHostPortPathAndQuery() =>
+        Assert.Equal("GET http://www.example.com:8080/a/b?x=1",
+            CacheKeys.Primary(Request("http", "WWW.Example.com:8080", "/a/b", "?x=1"), CacheRule.Default));
+
+    [Fact]
+    public void Primary_Ipv6Host_KeepsBracketsAndPort() =>
+        Assert.Equal("GET http://[::1]:8080/a", CacheKeys.Primary(Request("http", "[::1]:8080", "/a"), CacheRule.Default));
+
+    [Fact]
+    public void Primary_LongerThanStackBuffer_SpelledWhole()
+    {
+        // Keys past the 256 characters kept on the stack continue in a pooled buffer.
+        var path = "/" + string.Concat(Enumerable.Range(0, 400).Select(i => (char)('a' + i % 26)));
+        var query = "?" + string.Join('&', Enumerable.Range(0, 60).Select(i => $"p{i}={i}"));
+
+        var key = CacheKeys.Primary(Request("https", "news.example", path, query), CacheRule.Default);
+
+        Assert.Equal("GET https://news.example" + path + query, key);
+        var variant = CacheKeys.Variant(key, ["accept-language"], new HeaderDictionary { ["Accept-Language"] = "  de,\t en  " });
+        Assert.Equal(key + "\nv:accept-language=de, en", variant);
+    }
+
+    [Fact]
     public void Primary_HeadAndGet_SameKey() =>
         Assert.Equal(CacheKeys.Primary(Request("https", "e.com", "/a", method: "HEAD"), CacheRule.Default),
             CacheKeys.Primary(Request("https", "e.com", "/a"), CacheRule.Default));
