@@ -14,15 +14,18 @@ namespace EdgeCache.Caching;
 
 /// <summary>
 /// The hit fast path, ahead of routing and of YARP's pipeline: a GET or HEAD whose entry is in
-/// the memory tier and fresh is answered here, from the stored headers and body, without route
-/// matching, load balancing or any origin state. Everything else goes on to
+/// the memory tier and fresh (or stale while its site is known down) is answered here, from the
+/// stored headers and body, without route matching, load balancing or origin contact. Everything
+/// else goes on to
 /// <see cref="CacheMiddleware"/> unchanged, which decides exactly as it would have:
 /// <code>
 /// not GET/HEAD, the status page, a bypass rule     → routed path
 /// no memory-tier entry (or variant) for the key    → routed path (disk, Redis, the origin)
 /// entry not yet served by a routed request         → routed path (it learns the entry's site)
-/// reload requested, warming, stale, refresh-ahead due → routed path
-/// otherwise                                        → the hit, here
+/// reload requested, warming, refresh-ahead due     → routed path
+/// fresh                                            → the hit, here
+/// stale, site degraded, within stale-if-error      → the stale copy, here (detail=origin-down)
+/// otherwise (stale-while-revalidate, stale)        → routed path
 /// </code>
 /// The <c>Age</c> and <c>Cache-Status</c> values are built once per second of an entry's life
 /// and shared by every hit in that second; the body is written from the stored bytes.
@@ -38,14 +41,18 @@ internal sealed class CacheHitMiddleware
     private readonly IOptionsMonitor<CacheOptions> _options;
     private readonly IOptionsMonitor<CoverageOptions> _coverage;
     private readonly IOptionsMonitor<DegradedOptions> _degraded;
+    private readonly StaleResponder _stale;
+    private readonly Origin.OriginHealthMonitor _health;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
     public CacheHitMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, TrafficTracker traffic,
         Warming.WarmMarker warmMarker, EdgeCacheMetrics metrics, IOptionsMonitor<CacheOptions> options,
-        IOptionsMonitor<CoverageOptions> coverage, IOptionsMonitor<DegradedOptions> degraded, TimeProvider time,
-        ILogger<CacheMiddleware> logger)
+        IOptionsMonitor<CoverageOptions> coverage, IOptionsMonitor<DegradedOptions> degraded, StaleResponder stale,
+        Origin.OriginHealthMonitor health, TimeProvider time, ILogger<CacheMiddleware> logger)
     {
+        _stale = stale;
+        _health = health;
         _next = next;
         _rules = rules;
         _memory = store.Memory;
@@ -62,44 +69,69 @@ internal sealed class CacheHitMiddleware
     public Task InvokeAsync(HttpContext context)
     {
         var started = _time.GetTimestamp();
-        if (!TryFindHit(context, out var item, out var primaryKey, out var now))
+        var answer = Find(context, out var item, out var primaryKey, out var rule, out var now);
+        if (answer == Answer.Route)
         {
             return _next(context);
         }
         var site = item.Site!;
         _traffic.Record(primaryKey, site, context.Request);
-        var (age, cacheStatus) = HeaderValues(item, now);
-        var write = CachedResponseWriter.WriteAsync(context, item.Entry, age, cacheStatus);
-        _metrics.Request(site, CacheMiddleware.Outcomes.Hit);
+        Task write;
+        string outcome;
+        if (answer == Answer.Hit)
+        {
+            var (age, cacheStatus) = HeaderValues(item, now);
+            write = CachedResponseWriter.WriteAsync(context, item.Entry, age, cacheStatus);
+            outcome = CacheMiddleware.Outcomes.Hit;
+        }
+        else
+        {
+            write = _stale.WriteAsync(context, item.Entry, rule, site, "origin-down");
+            outcome = CacheMiddleware.Outcomes.Stale;
+        }
+        _metrics.Request(site, outcome);
         if (_options.CurrentValue.AccessLog)
         {
             CacheMiddleware.LogAccess(_logger, context.Request.Method, context.Request.Host.Value ?? "", context.Request.Path.Value ?? "",
-                context.Response.StatusCode, CacheMiddleware.Outcomes.Hit, _time.GetElapsedTime(started).TotalMilliseconds);
+                context.Response.StatusCode, outcome, _time.GetElapsedTime(started).TotalMilliseconds);
         }
         return write;
     }
 
-    private bool TryFindHit(HttpContext context, out MemoryItem item, out string primaryKey, out DateTimeOffset now)
+    private enum Answer
+    {
+        /// <summary>Not for the fast path: routing, YARP and <see cref="CacheMiddleware"/> decide.</summary>
+        Route,
+
+        /// <summary>A fresh hit.</summary>
+        Hit,
+
+        /// <summary>The site is degraded (every origin down) and the stale copy is within stale-if-error.</summary>
+        StaleOriginDown,
+    }
+
+    private Answer Find(HttpContext context, out MemoryItem item, out string primaryKey, out CacheRule rule, out DateTimeOffset now)
     {
         item = null!;
         primaryKey = null!;
+        rule = CacheRule.Default;
         now = default;
         var request = context.Request;
         if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
         {
-            return false;
+            return Answer.Route;
         }
         var path = request.Path.Value ?? "/";
         if (path.Equals(_degraded.CurrentValue.StatusPath, StringComparison.OrdinalIgnoreCase))
         {
-            return false;
+            return Answer.Route;
         }
-        var rule = _rules.Current.Match(request.Host, path);
+        rule = _rules.Current.Match(request.Host, path);
         if (CachePolicy.BypassReason(request.Method, request.Headers, rule) is not null
             || CachePolicy.ClientRequiresReload(request.Headers, _options.CurrentValue)
             || _warmMarker.IsWarming(request))
         {
-            return false;
+            return Answer.Route;
         }
 
         // The key is spelt on the stack: a hit makes no key string (the stored entry has it).
@@ -109,7 +141,7 @@ internal sealed class CacheHitMiddleware
             CacheKeys.WritePrimary(ref key, request, rule);
             if (!_memory.TryGet(key.Span, out item))
             {
-                return false;
+                return Answer.Route;
             }
         }
         finally
@@ -119,15 +151,20 @@ internal sealed class CacheHitMiddleware
         primaryKey = item.Entry.Key;
         if (item.Entry.Kind == CacheEntryKind.VaryMarker && !TryGetVariant(item.Entry, request.Headers, out item))
         {
-            return false;
+            return Answer.Route;
         }
         if (item.Site is null || item.Entry.Kind != CacheEntryKind.Response)
         {
-            return false;
+            return Answer.Route;
         }
         now = _time.GetUtcNow();
-        return CachePolicy.Classify(item.Entry, now) == Freshness.Fresh
-            && !CacheMiddleware.ShouldRefreshAhead(_coverage.CurrentValue, item.Entry, now, _traffic.VolumeOf(primaryKey));
+        return CachePolicy.Classify(item.Entry, now) switch
+        {
+            Freshness.Fresh when !CacheMiddleware.ShouldRefreshAhead(_coverage.CurrentValue, item.Entry, now, _traffic.VolumeOf(primaryKey)) => Answer.Hit,
+            // Known down: exactly what the routed path would serve, without routing to a dead origin first.
+            Freshness.Stale when _health.IsDegraded(item.Site) && CachePolicy.CanServeStaleOnError(item.Entry, now) => Answer.StaleOriginDown,
+            _ => Answer.Route,
+        };
     }
 
     private bool TryGetVariant(CacheEntry marker, IHeaderDictionary headers, out MemoryItem item)

@@ -41,8 +41,7 @@ internal sealed partial class CacheMiddleware
     private readonly OriginFetcher _fetcher;
     private readonly FetchCoordinator _coordinator;
     private readonly ErrorPageWriter _errorPages;
-    private readonly StaleServedCounter _staleServed;
-    private readonly StaleBanner _banner;
+    private readonly StaleResponder _stale;
     private readonly EdgeCacheMetrics _metrics;
     private readonly TrafficTracker _traffic;
     private readonly Warming.WarmMarker _warmMarker;
@@ -56,7 +55,7 @@ internal sealed partial class CacheMiddleware
     private readonly ILogger _logger;
 
     public CacheMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, OriginFetcher fetcher,
-        FetchCoordinator coordinator, ErrorPageWriter errorPages, StaleServedCounter staleServed, StaleBanner banner, EdgeCacheMetrics metrics, TrafficTracker traffic, IOptionsMonitor<CoverageOptions> coverage, Warming.WarmMarker warmMarker, Protection.OriginLimiter limiter, OriginHealthMonitor health,
+        FetchCoordinator coordinator, ErrorPageWriter errorPages, StaleResponder stale, EdgeCacheMetrics metrics, TrafficTracker traffic, IOptionsMonitor<CoverageOptions> coverage, Warming.WarmMarker warmMarker, Protection.OriginLimiter limiter, OriginHealthMonitor health,
         IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, TimeProvider time,
         IHostApplicationLifetime lifetime, ILogger<CacheMiddleware> logger)
     {
@@ -66,8 +65,7 @@ internal sealed partial class CacheMiddleware
         _fetcher = fetcher;
         _coordinator = coordinator;
         _errorPages = errorPages;
-        _staleServed = staleServed;
-        _banner = banner;
+        _stale = stale;
         _metrics = metrics;
         _traffic = traffic;
         _warmMarker = warmMarker;
@@ -231,13 +229,7 @@ internal sealed partial class CacheMiddleware
 
     private async Task<string> SendStaleAsync(HttpContext context, CacheEntry stale, CacheRule rule, string site, string reason)
     {
-        var now = _time.GetUtcNow();
-        _staleServed.Increment();
-        _metrics.StaleServed(site, reason);
-        LogServedStale(_logger, stale.Key, reason);
-        var status = CacheStatus.Forward("stale", ttl: stale.TimeToLive(now), detail: reason);
-        var served = rule.Options.StaleBanner ? _banner.Apply(stale, context.Request.Host.Host.ToLowerInvariant(), stale.Age(now)) : stale;
-        await CachedResponseWriter.WriteAsync(context, served, now, status);
+        await _stale.WriteAsync(context, stale, rule, site, reason);
         return Outcomes.Stale;
     }
 
@@ -410,10 +402,6 @@ internal sealed partial class CacheMiddleware
     [LoggerMessage(EventId = 1001, EventName = "OriginFetchFailed", Level = LogLevel.Debug,
         Message = "Origin fetch for {Key} failed: {Reason} ({Error})")]
     private static partial void LogOriginFailed(ILogger logger, string key, string reason, string error);
-
-    [LoggerMessage(EventId = 1002, EventName = "ServedStale", Level = LogLevel.Debug,
-        Message = "Served a stale copy of {Key}: {Reason}")]
-    private static partial void LogServedStale(ILogger logger, string key, string reason);
 
     [LoggerMessage(EventId = 1003, EventName = "BackgroundRefreshFailed", Level = LogLevel.Warning,
         Message = "Background refresh of {Key} failed")]

@@ -92,6 +92,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         services.AddSingleton<ErrorPageWriter>();
         services.AddSingleton<StaleServedCounter>();
         services.AddSingleton<StaleBanner>();
+        services.AddSingleton<StaleResponder>();
         services.AddSingleton<OriginHealthMonitor>();
         services.AddHostedService(sp => sp.GetRequiredService<OriginHealthMonitor>());
         services.AddSingleton<StatusPage>();

@@ -22,10 +22,13 @@ internal sealed class OriginFetcher
     private readonly Dictionary<string, IPassiveHealthCheckPolicy> _passivePolicies;
     private readonly Metrics.EdgeCacheMetrics _metrics;
     private readonly Protection.OriginLimiter _limiter;
+    private readonly OriginHealthMonitor _health;
 
     public OriginFetcher(IHttpForwarder forwarder, IOptionsMonitor<CacheOptions> options, TimeProvider time, IServiceProvider services,
-        IEnumerable<IPassiveHealthCheckPolicy> passivePolicies, Metrics.EdgeCacheMetrics metrics, Protection.OriginLimiter limiter)
+        IEnumerable<IPassiveHealthCheckPolicy> passivePolicies, Metrics.EdgeCacheMetrics metrics, Protection.OriginLimiter limiter,
+        OriginHealthMonitor health)
     {
+        _health = health;
         _limiter = limiter;
         _metrics = metrics;
         _passivePolicies = passivePolicies.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
@@ -93,6 +96,12 @@ internal sealed class OriginFetcher
         var responseTime = _time.GetUtcNow();
         _metrics.OriginRequest(target.ClusterId, responseTime - requestTime);
         ReportToPassiveHealth(context, target);
+        if (error != ForwarderError.None)
+        {
+            // Don't wait for the next poll: once the passive policy has seen enough failures the
+            // site turns degraded now, and later readers get stale copies without trying the origin.
+            _health.Refresh();
+        }
 
         if (capture.TooLarge)
         {

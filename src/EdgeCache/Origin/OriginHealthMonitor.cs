@@ -92,7 +92,8 @@ internal sealed partial class OriginHealthMonitor : BackgroundService
 
     private readonly Lock _refreshLock = new();
 
-    private void Refresh()
+    /// <summary>Reads YARP's health state now (it is also read every 200 ms).</summary>
+    public void Refresh()
     {
         lock (_refreshLock)
         {

@@ -1,0 +1,32 @@
+using EdgeCache.Caching;
+using EdgeCache.Caching.Entries;
+using EdgeCache.Metrics;
+using EdgeCache.Rules;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCache.Degraded;
+
+/// <summary>
+/// Serves a stale copy because the origin failed or is known down: counted for the status page
+/// and the metrics, marked in <c>Cache-Status</c> with the reason, with the stale banner where the
+/// rule asks for it. Used by the routed path and by the hit fast path alike.
+/// </summary>
+internal sealed partial class StaleResponder(StaleServedCounter counter, StaleBanner banner, EdgeCacheMetrics metrics,
+    TimeProvider time, ILogger<StaleResponder> logger)
+{
+    public Task WriteAsync(HttpContext context, CacheEntry stale, CacheRule rule, string site, string reason)
+    {
+        var now = time.GetUtcNow();
+        counter.Increment();
+        metrics.StaleServed(site, reason);
+        LogServedStale(logger, stale.Key, reason);
+        var status = CacheStatus.Forward("stale", ttl: stale.TimeToLive(now), detail: reason);
+        var served = rule.Options.StaleBanner ? banner.Apply(stale, context.Request.Host.Host.ToLowerInvariant(), stale.Age(now)) : stale;
+        return CachedResponseWriter.WriteAsync(context, served, now, status);
+    }
+
+    [LoggerMessage(EventId = 1002, EventName = "ServedStale", Level = LogLevel.Debug,
+        Message = "Served a stale copy of {Key}: {Reason}")]
+    private static partial void LogServedStale(ILogger logger, string key, string reason);
+}
