@@ -24,7 +24,8 @@ namespace EdgeCache.Caching;
 /// entry not yet served by a routed request         → routed path (it learns the entry's site)
 /// reload requested, warming, refresh-ahead due     → routed path
 /// fresh                                            → the hit, here
-/// stale, site degraded, within stale-if-error      → the stale copy, here (detail=origin-down)
+/// stale, site degraded, within stale-if-error      → the stale copy, here (detail=origin-down;
+///                                                    no point revalidating against a dead origin)
 /// otherwise (stale-while-revalidate, stale)        → routed path
 /// </code>
 /// The <c>Age</c> and <c>Cache-Status</c> values are built once per second of an entry's life
@@ -162,7 +163,7 @@ internal sealed class CacheHitMiddleware
         {
             Freshness.Fresh when !CacheMiddleware.ShouldRefreshAhead(_coverage.CurrentValue, item.Entry, now, _traffic.VolumeOf(primaryKey)) => Answer.Hit,
             // Known down: exactly what the routed path would serve, without routing to a dead origin first.
-            Freshness.Stale when _health.IsDegraded(item.Site) && CachePolicy.CanServeStaleOnError(item.Entry, now) => Answer.StaleOriginDown,
+            Freshness.Stale or Freshness.StaleWhileRevalidate when _health.IsDegraded(item.Site) && CachePolicy.CanServeStaleOnError(item.Entry, now) => Answer.StaleOriginDown,
             _ => Answer.Route,
         };
     }

@@ -18,8 +18,13 @@ public sealed class CacheOptions
     /// <summary>Upper bound of heuristic freshness.</summary>
     public TimeSpan HeuristicMaxAge { get; set; } = TimeSpan.FromDays(1);
 
-    /// <summary>Stale-while-revalidate window for responses and rules that give none.</summary>
-    public TimeSpan DefaultStaleWhileRevalidate { get; set; } = TimeSpan.Zero;
+    /// <summary>
+    /// Stale-while-revalidate window (grace) for responses and rules that give none, as Varnish's
+    /// default grace: a just-expired page is served at once while one background request
+    /// revalidates it, so no reader waits on the origin for it. Never applied where the origin
+    /// forbids serving stale (no-cache, must-revalidate, proxy-revalidate, s-maxage).
+    /// </summary>
+    public TimeSpan DefaultStaleWhileRevalidate { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>One structured log line per request (event 1000, "Access") with the cache outcome and duration.</summary>
     public bool AccessLog { get; set; }

@@ -141,9 +141,9 @@ internal static class ConfigValidator
             errors.Add($"EdgeCache:Coverage:TrackedKeys: {coverage.TrackedKeys} must be greater than zero, e.g. 10000");
         }
         var protection = root.GetSection("OriginProtection").Get<Protection.OriginProtectionOptions>() ?? new Protection.OriginProtectionOptions();
-        if (protection.MaxConcurrentRequests < 0 || protection.QueueLength < 0 || protection.ClientRequestsPerSecond < 0 || protection.ClientBurst < 0)
+        if (protection.MaxConcurrentRequests < 0 || protection.MaxBackgroundRequests < 0 || protection.QueueLength < 0 || protection.ClientRequestsPerSecond < 0 || protection.ClientBurst < 0)
         {
-            errors.Add("EdgeCache:OriginProtection: MaxConcurrentRequests, QueueLength, ClientRequestsPerSecond and ClientBurst cannot be negative (0 turns the cap or the rate limit off)");
+            errors.Add("EdgeCache:OriginProtection: MaxConcurrentRequests, MaxBackgroundRequests, QueueLength, ClientRequestsPerSecond and ClientBurst cannot be negative (0 turns the cap or the rate limit off)");
         }
 
         var rules = root.GetSection("Rules").GetChildren().ToList();

@@ -156,6 +156,11 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             ? configuration.GetSection("ReverseProxy")
             : OriginShortcut.Build(options);
         services.AddReverseProxy().LoadFromConfig(proxyConfig);
+        // YARP keeps a passively failed destination out for max(ReactivationPeriod, detection
+        // window), and the window defaults to 60 s: a 3-second blip would keep a site degraded
+        // (uncached pages answered 503) for a minute after the origin is back.
+        services.Configure<Yarp.ReverseProxy.Health.TransportFailureRateHealthPolicyOptions>(policy =>
+            policy.DetectionWindowSize = TimeSpan.FromSeconds(5));
         configureServices?.Invoke(services);
 
         var proxy = builder.Build();

@@ -27,10 +27,12 @@ internal static class OriginShortcut
             [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Policy"] = "ConsecutiveFailures",
             [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Path"] = options.HealthPath,
             [$"ReverseProxy:Clusters:{ClusterId}:Metadata:ConsecutiveFailuresHealthPolicy.Threshold"] = "2",
-            // Passive: transport failures of real requests count too.
+            // Passive: failures of real requests count too (transport errors and FailureStatuses).
+            // The destination is tried again after the reactivation period (at least the
+            // policy's detection window: see EdgeCacheHost).
             [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Passive:Enabled"] = "true",
             [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Passive:Policy"] = "TransportFailureRate",
-            [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Passive:ReactivationPeriod"] = "00:00:10",
+            [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Passive:ReactivationPeriod"] = "00:00:05",
         };
         return new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection("ReverseProxy");
     }

@@ -23,12 +23,14 @@ internal sealed class OriginFetcher
     private readonly Metrics.EdgeCacheMetrics _metrics;
     private readonly Protection.OriginLimiter _limiter;
     private readonly OriginHealthMonitor _health;
+    private readonly IOptionsMonitor<Degraded.DegradedOptions> _degraded;
 
     public OriginFetcher(IHttpForwarder forwarder, IOptionsMonitor<CacheOptions> options, TimeProvider time, IServiceProvider services,
         IEnumerable<IPassiveHealthCheckPolicy> passivePolicies, Metrics.EdgeCacheMetrics metrics, Protection.OriginLimiter limiter,
-        OriginHealthMonitor health)
+        OriginHealthMonitor health, IOptionsMonitor<Degraded.DegradedOptions> degraded)
     {
         _health = health;
+        _degraded = degraded;
         _limiter = limiter;
         _metrics = metrics;
         _passivePolicies = passivePolicies.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
@@ -95,8 +97,9 @@ internal sealed class OriginFetcher
         var error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
         var responseTime = _time.GetUtcNow();
         _metrics.OriginRequest(target.ClusterId, responseTime - requestTime);
-        ReportToPassiveHealth(context, target);
-        if (error != ForwarderError.None)
+        var failed = error != ForwarderError.None || IsOriginLevelFailure(context.Response.StatusCode);
+        ReportToPassiveHealth(context, target, failed);
+        if (failed)
         {
             // Don't wait for the next poll: once the passive policy has seen enough failures the
             // site turns degraded now, and later readers get stale copies without trying the origin.
@@ -119,15 +122,36 @@ internal sealed class OriginFetcher
 
     /// <summary>
     /// YARP's passive health middleware only sees requests that go through its pipeline; the
-    /// cache's own fetches report their outcome to the cluster's passive policy here.
+    /// cache's own fetches report their outcome to the cluster's passive policy here. A 502, 503 or
+    /// 504 answer counts as a failure too (YARP's policies count only transport errors, nginx's
+    /// max_fails can count them): an origin answering 503 to everything is left alone like a dead one.
     /// </summary>
-    private void ReportToPassiveHealth(HttpContext context, OriginTarget target)
+    private void ReportToPassiveHealth(HttpContext context, OriginTarget target, bool failed)
     {
         var passive = target.Cluster.Model.Config.HealthCheck?.Passive;
         if (passive?.Enabled == true
             && _passivePolicies.TryGetValue(passive.Policy ?? "TransportFailureRate", out var policy))
         {
+            if (failed && context.Features.Get<IForwarderErrorFeature>() is null)
+            {
+                context.Features.Set<IForwarderErrorFeature>(new FailureStatusFeature());
+            }
             policy.RequestProxied(context, target.Cluster, target.Destination);
         }
+    }
+
+    /// <summary>
+    /// 502, 503 and 504 (when among the <c>FailureStatuses</c>) say the origin as a whole is down or
+    /// overloaded; a 500 is more often one broken page and must not take the whole site out.
+    /// </summary>
+    private bool IsOriginLevelFailure(int status) =>
+        status is StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout
+        && _degraded.CurrentValue.FailureStatuses.Contains(status);
+
+    /// <summary>Marks a fetch answered with a failure status as failed for the passive policy.</summary>
+    private sealed class FailureStatusFeature : IForwarderErrorFeature
+    {
+        public ForwarderError Error => ForwarderError.Request;
+        public Exception? Exception => null;
     }
 }

@@ -6,6 +6,13 @@ public sealed class OriginProtectionOptions
     /// <summary>Most requests in flight to one cluster at a time (0: no cap).</summary>
     public int MaxConcurrentRequests { get; set; } = 128;
 
+    /// <summary>
+    /// Most background requests (refreshes, warming) in flight to one cluster at a time (0: only
+    /// the overall cap). Past it a refresh is skipped and the next reader of the page tries again,
+    /// so a hung or failing origin is met by a handful of requests, not one per page.
+    /// </summary>
+    public int MaxBackgroundRequests { get; set; } = 16;
+
     /// <summary>Readers waiting for a slot beyond the cap; past it they get a stale copy or a friendly 503.</summary>
     public int QueueLength { get; set; } = 256;
 

@@ -74,7 +74,7 @@ public sealed class CachingProxyTests : IAsyncLifetime
         _origin.RespondWith("v1", ("Cache-Control", "public, max-age=10"), ("ETag", "\"v1\""));
         await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);
         await proxy.Client.GetAsync("/r");
-        clock.Advance(TimeSpan.FromSeconds(15));
+        clock.Advance(TimeSpan.FromSeconds(25)); // past max-age and the default 10 s grace
 
         var revalidated = await proxy.Client.GetAsync("/r");
         var afterwards = await proxy.Client.GetAsync("/r");
@@ -88,6 +88,36 @@ public sealed class CachingProxyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Get_JustExpired_ServedAtOnceWithinDefaultGraceWhileRevalidatedInBackground()
+    {
+        // Like Varnish's default grace: a page that expired less than 10 s ago (and whose origin
+        // did not forbid it) is served at once while one background request revalidates it.
+        var clock = new ManualClock();
+        _origin.Clock = clock;
+        _origin.RespondWith("v1", ("Cache-Control", "public, max-age=10"), ("ETag", "\"v1\""));
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);
+        await proxy.Client.GetAsync("/g");
+        _origin.RespondWith("v2", ("Cache-Control", "public, max-age=10"), ("ETag", "\"v2\""));
+        clock.Advance(TimeSpan.FromSeconds(15));
+
+        var graced = await proxy.Client.GetAsync("/g");
+
+        Assert.Equal("v1", await graced.Content.ReadAsStringAsync());
+        Assert.Matches("^EdgeCache; hit; ttl=-[56]; detail=stale-while-revalidate$", CacheStatus(graced)); // 5 s past max-age
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        string body;
+        do
+        {
+            await Task.Delay(50);
+            body = await proxy.Client.GetStringAsync("/g");
+        }
+        while (body != "v2" && watch.Elapsed < TimeSpan.FromSeconds(10));
+        Assert.Equal("v2", body);
+        Assert.Equal("\"v1\"", _origin.Requests.Last().Headers["If-None-Match"]);
+        Assert.Equal(2, _origin.CountFor("/g"));
+    }
+
+    [Fact]
     public async Task Get_StaleAndChanged_ReplacesStoredCopy()
     {
         var clock = new ManualClock();
@@ -96,7 +126,7 @@ public sealed class CachingProxyTests : IAsyncLifetime
         await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);
         await proxy.Client.GetAsync("/c");
         _origin.RespondWith("v2", ("Cache-Control", "public, max-age=10"), ("ETag", "\"v2\""));
-        clock.Advance(TimeSpan.FromSeconds(15));
+        clock.Advance(TimeSpan.FromSeconds(25)); // past max-age and the default 10 s grace
 
         var refetched = await proxy.Client.GetAsync("/c");
         var hit = await proxy.Client.GetAsync("/c");

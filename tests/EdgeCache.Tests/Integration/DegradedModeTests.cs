@@ -194,6 +194,51 @@ public sealed class DegradedModeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Origin503OnEveryPageWhileProbesPass_SiteDegradedWithinTwelveFetches_ThenOriginLeftAlone()
+    {
+        // The health endpoint still answers 200, but every page is a 503 (an application down
+        // behind a healthy web server): the failed fetches themselves take the site out.
+        _origin.Respond(context =>
+        {
+            context.Response.StatusCode = 503;
+            return context.Response.WriteAsync("origin is overloaded");
+        });
+
+        for (var i = 0; i < 12; i++)
+        {
+            var uncached = await GetAsync($"/never-stored-{i}");
+            AssertFriendlyPage(uncached.Response, uncached.Body, HttpStatusCode.ServiceUnavailable);
+        }
+        Assert.True((await StatusJson()).GetProperty("degraded").GetBoolean());
+        var pagesSeen = _origin.RequestCount;
+        for (var i = 0; i < 20; i++)
+        {
+            var stale = await GetAsync("/stored");
+            AssertStale(stale.Response, stale.Body, "origin-down");
+        }
+        Assert.Equal(pagesSeen, _origin.RequestCount);
+    }
+
+    [Fact]
+    public async Task Origin500OnEveryPage_OneBrokenPageNeverTakesTheSiteOut()
+    {
+        _origin.Respond(context =>
+        {
+            context.Response.StatusCode = 500;
+            return context.Response.WriteAsync("exception in the page template");
+        });
+
+        for (var i = 0; i < 20; i++)
+        {
+            await GetAsync($"/broken-{i}");
+        }
+
+        Assert.False((await StatusJson()).GetProperty("degraded").GetBoolean());
+        var stale = await GetAsync("/stored");
+        AssertStale(stale.Response, stale.Body, "origin-error"); // the origin was asked, not skipped
+    }
+
+    [Fact]
     public async Task OriginSlow_StaleAfterDeadlineThenBackgroundFetchRefreshes()
     {
         _origin.Respond(async context =>
