@@ -56,11 +56,19 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
         byte[] data;
         try
         {
-            data = await File.ReadAllBytesAsync(path, cancellationToken);
+            // The entry's body refers to these bytes, which may stay in the memory tier for long:
+            // pinned-heap storage, like bodies fetched from the origin.
+            await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, useAsync: true);
+            data = Origin.CaptureStream.AllocateBody((int)file.Length);
+            await file.ReadExactlyAsync(data, cancellationToken);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
             return null;
+        }
+        catch (EndOfStreamException)
+        {
+            data = []; // shorter than it said: treated as corrupt below
         }
         var entry = CacheEntryFormatter.Deserialize(data);
         if (entry is null)
