@@ -52,8 +52,6 @@ internal sealed class CacheHitMiddleware
         IOptionsMonitor<CoverageOptions> coverage, IOptionsMonitor<DegradedOptions> degraded, StaleResponder stale,
         Origin.OriginHealthMonitor health, TimeProvider time, ILogger<CacheMiddleware> logger)
     {
-        _stale = stale;
-        _health = health;
         _next = next;
         _rules = rules;
         _memory = store.Memory;
@@ -63,6 +61,8 @@ internal sealed class CacheHitMiddleware
         _options = options;
         _coverage = coverage;
         _degraded = degraded;
+        _stale = stale;
+        _health = health;
         _time = time;
         _logger = logger;
     }

@@ -1,3 +1,4 @@
+using EdgeCache.Caching.Entries;
 using Microsoft.AspNetCore.Http;
 
 namespace EdgeCache.Origin;
@@ -33,7 +34,7 @@ internal sealed class CaptureStream : Stream
             // Drop a large unused tail (bodies without Content-Length grow by doubling).
             if (_buffer.Length - _length > _length / 4 + 4096)
             {
-                var trimmed = AllocateBody(_length);
+                var trimmed = CacheEntry.AllocateBody(_length);
                 _buffer.AsSpan(0, _length).CopyTo(trimmed);
                 _buffer = trimmed;
             }
@@ -59,7 +60,7 @@ internal sealed class CaptureStream : Stream
             }
             if (declared is > 0)
             {
-                _buffer = AllocateBody((int)declared.Value);
+                _buffer = CacheEntry.AllocateBody((int)declared.Value);
             }
         }
         if ((long)_length + buffer.Length > _maxBytes)
@@ -104,17 +105,10 @@ internal sealed class CaptureStream : Stream
         }
         var size = Math.Max(needed, Math.Max(16 * 1024, _buffer.Length * 2));
         size = (int)Math.Min(size, Math.Max(needed, _maxBytes));
-        var larger = AllocateBody(size);
+        var larger = CacheEntry.AllocateBody(size);
         _buffer.AsSpan(0, _length).CopyTo(larger);
         _buffer = larger;
     }
-
-    /// <summary>
-    /// Bodies go to the pinned object heap: they live for minutes to days, and among the short-lived
-    /// garbage of a fetch they would leave the compacted heaps fragmented (measured: resident memory
-    /// 1.36x the stored bytes with ordinary arrays). The GC never moves them, and sockets write from them directly.
-    /// </summary>
-    internal static byte[] AllocateBody(int length) => GC.AllocateUninitializedArray<byte>(length, pinned: true);
 
     /// <summary>Ends the capture of a response too large to store.</summary>
     internal sealed class ObjectTooLargeException() : IOException("The response exceeds the maximum object size.");

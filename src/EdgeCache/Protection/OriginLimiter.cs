@@ -81,16 +81,8 @@ internal sealed class OriginLimiter : IDisposable
     }
 
     /// <summary>A background slot and an overall slot, released together.</summary>
-    private sealed class BothLease(RateLimitLease background, RateLimitLease overall) : RateLimitLease
+    private sealed class BothLease(RateLimitLease background, RateLimitLease overall) : AcquiredLease
     {
-        public override bool IsAcquired => true;
-        public override IEnumerable<string> MetadataNames => [];
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
-            return false;
-        }
-
         protected override void Dispose(bool disposing)
         {
             if (disposing)
@@ -101,9 +93,14 @@ internal sealed class OriginLimiter : IDisposable
         }
     }
 
-    private sealed class Unlimited : RateLimitLease
+    private sealed class Unlimited : AcquiredLease
     {
         public static readonly Unlimited Instance = new();
+    }
+
+    /// <summary>A lease that holds its slots (or needs none), without metadata.</summary>
+    private abstract class AcquiredLease : RateLimitLease
+    {
         public override bool IsAcquired => true;
         public override IEnumerable<string> MetadataNames => [];
         public override bool TryGetMetadata(string metadataName, out object? metadata)

@@ -100,6 +100,13 @@ public sealed class DegradedModeTests : IAsyncLifetime
         Assert.Contains("Service status", body); // rendered from the templates, not a blank page
     }
 
+    /// <summary>Every page request gets this status and body; the health probes still pass.</summary>
+    private void AnswerEveryPage(int status, string body) => _origin.Respond(context =>
+    {
+        context.Response.StatusCode = status;
+        return context.Response.WriteAsync(body);
+    });
+
     private async Task RecoverAndExpectFreshContent()
     {
         _origin.RespondWith("v2", ("Cache-Control", PageCacheControl), ("ETag", "\"v2\""));
@@ -198,11 +205,7 @@ public sealed class DegradedModeTests : IAsyncLifetime
     {
         // The health endpoint still answers 200, but every page is a 503 (an application down
         // behind a healthy web server): the failed fetches themselves take the site out.
-        _origin.Respond(context =>
-        {
-            context.Response.StatusCode = 503;
-            return context.Response.WriteAsync("origin is overloaded");
-        });
+        AnswerEveryPage(503, "origin is overloaded");
 
         for (var i = 0; i < 12; i++)
         {
@@ -222,11 +225,7 @@ public sealed class DegradedModeTests : IAsyncLifetime
     [Fact]
     public async Task Origin500OnEveryPage_OneBrokenPageNeverTakesTheSiteOut()
     {
-        _origin.Respond(context =>
-        {
-            context.Response.StatusCode = 500;
-            return context.Response.WriteAsync("exception in the page template");
-        });
+        AnswerEveryPage(500, "exception in the page template");
 
         for (var i = 0; i < 20; i++)
         {

@@ -56,6 +56,14 @@ internal sealed record CacheEntry
 
     public bool NoCache => (Flags & CacheEntryFlags.NoCache) != 0;
 
+    /// <summary>
+    /// Storage for a body (or the stored bytes a body refers to), on the pinned object heap: bodies
+    /// live for minutes to days, and among the short-lived garbage of a fetch they would leave the
+    /// compacted heaps fragmented (measured: resident memory 1.36x the stored bytes with ordinary
+    /// arrays). The GC never moves them, and sockets write from them directly.
+    /// </summary>
+    public static byte[] AllocateBody(int length) => GC.AllocateUninitializedArray<byte>(length, pinned: true);
+
     /// <summary>RFC 9111 4.2.3 current_age.</summary>
     public TimeSpan Age(DateTimeOffset now)
     {

@@ -59,7 +59,7 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
             // The entry's body refers to these bytes, which may stay in the memory tier for long:
             // pinned-heap storage, like bodies fetched from the origin.
             await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1, useAsync: true);
-            data = Origin.CaptureStream.AllocateBody((int)file.Length);
+            data = CacheEntry.AllocateBody((int)file.Length);
             await file.ReadExactlyAsync(data, cancellationToken);
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
