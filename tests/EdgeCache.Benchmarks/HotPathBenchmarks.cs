@@ -63,7 +63,7 @@ public class HotPathBenchmarks
 
     [Benchmark]
     public bool EvaluateResponse() =>
-        CachePolicy.EvaluateResponse(200, _responseHeaders, false, CacheRule.Default, new CacheOptions(), Now, Now).Storable;
+        CachePolicy.EvaluateResponse(200, _responseHeaders, RequestCredentials.None, CacheRule.Default, new CacheOptions(), Now, Now).Storable;
 
     [Benchmark]
     public Task WriteHit16KB() => Write(_entry);

@@ -67,6 +67,7 @@ internal sealed partial class PurgeService
         request.Host = new HostString(url.Authority);
         request.Path = PathString.FromUriComponent(url.AbsolutePath);
         request.QueryString = QueryString.FromUriComponent(url.Query);
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget = url.PathAndQuery;
         var key = CacheKeys.Primary(request, _rules.Current.Match(request.Host, request.Path.Value ?? "/"));
         var cut = key.IndexOf('\n');
         return cut < 0 ? key : key[..cut];

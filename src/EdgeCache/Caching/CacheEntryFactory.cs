@@ -17,13 +17,16 @@ internal static class CacheEntryFactory
         HeaderNames.ContentLength, HeaderNames.Age,
     };
 
+    /// <summary>The origin's tag fields: consumed as tags, sent on to readers only when <c>Cache:ForwardTagHeaders</c> says so.</summary>
+    public static readonly string[] TagHeaders = ["Surrogate-Key", "Cache-Tag"];
+
     /// <summary>An entry to store: no hop-by-hop fields and never a cookie.</summary>
     public static CacheEntry Create(string key, int statusCode, IHeaderDictionary headers, ReadOnlyMemory<byte> body,
-        StorageDecision decision, CacheRule rule, DateTimeOffset responseTime) => new()
+        StorageDecision decision, CacheRule rule, DateTimeOffset responseTime, bool keepTagHeaders) => new()
     {
         Key = key,
         StatusCode = statusCode,
-        Headers = CopyHeaders(headers, keepCookies: false),
+        Headers = CopyHeaders(headers, keepCookies: false, keepTagHeaders),
         Body = body,
         ResponseTime = responseTime,
         InitialAge = decision.InitialAge,
@@ -39,11 +42,11 @@ internal static class CacheEntryFactory
 
     /// <summary>A response that is only passed on to the reader who fetched it, cookies included.</summary>
     public static CacheEntry Transient(string key, int statusCode, IHeaderDictionary headers, ReadOnlyMemory<byte> body,
-        DateTimeOffset responseTime) => new()
+        DateTimeOffset responseTime, bool keepTagHeaders) => new()
     {
         Key = key,
         StatusCode = statusCode,
-        Headers = CopyHeaders(headers, keepCookies: true),
+        Headers = CopyHeaders(headers, keepCookies: true, keepTagHeaders),
         Body = body,
         ResponseTime = responseTime,
     };
@@ -60,14 +63,14 @@ internal static class CacheEntryFactory
     public static string[] Tags(IHeaderDictionary headers, CacheRule rule)
     {
         var tags = new SortedSet<string>(rule.Tags, StringComparer.Ordinal);
-        foreach (var line in headers["Surrogate-Key"])
+        foreach (var line in headers[TagHeaders[0]])
         {
             foreach (var tag in (line ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 tags.Add(tag);
             }
         }
-        foreach (var line in headers["Cache-Tag"])
+        foreach (var line in headers[TagHeaders[1]])
         {
             foreach (var tag in (line ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
@@ -77,12 +80,18 @@ internal static class CacheEntryFactory
         return [.. tags];
     }
 
-    private static KeyValuePair<string, string[]>[] CopyHeaders(IHeaderDictionary headers, bool keepCookies)
+    /// <summary>Whether <paramref name="name"/> is one of the origin's tag fields.</summary>
+    private static bool IsTagHeader(string name) =>
+        name.Equals(TagHeaders[0], StringComparison.OrdinalIgnoreCase) || name.Equals(TagHeaders[1], StringComparison.OrdinalIgnoreCase);
+
+    private static KeyValuePair<string, string[]>[] CopyHeaders(IHeaderDictionary headers, bool keepCookies, bool keepTagHeaders)
     {
         var copy = new List<KeyValuePair<string, string[]>>(headers.Count);
         foreach (var header in headers)
         {
-            if (NeverStored.Contains(header.Key) || (!keepCookies && header.Key.Equals(HeaderNames.SetCookie, StringComparison.OrdinalIgnoreCase)))
+            if (NeverStored.Contains(header.Key)
+                || (!keepCookies && header.Key.Equals(HeaderNames.SetCookie, StringComparison.OrdinalIgnoreCase))
+                || (!keepTagHeaders && IsTagHeader(header.Key)))
             {
                 continue;
             }

@@ -159,7 +159,8 @@ internal sealed class CacheHitMiddleware
             return Answer.Route;
         }
         now = _time.GetUtcNow();
-        return CachePolicy.Classify(item.Entry, now) switch
+        var credentials = item.Entry.HeuristicFreshness ? CachePolicy.CredentialsOf(request.Headers) : RequestCredentials.None;
+        return CachePolicy.Classify(item.Entry, now, credentials) switch
         {
             Freshness.Fresh when !CacheMiddleware.ShouldRefreshAhead(_coverage.CurrentValue, item.Entry, now, _traffic.VolumeOf(primaryKey)) => Answer.Hit,
             // Known down: exactly what the routed path would serve, without routing to a dead origin first.

@@ -117,7 +117,7 @@ internal sealed partial class CacheMiddleware
 
         if (entry is not null && !reload)
         {
-            switch (CachePolicy.Classify(entry, now))
+            switch (CachePolicy.Classify(entry, now, CachePolicy.CredentialsOf(request.Headers)))
             {
                 // Step 3: fresh.
                 case Freshness.Fresh:
@@ -182,9 +182,10 @@ internal sealed partial class CacheMiddleware
         {
             _metrics.Coalesced();
         }
-        if (!isLeader && !IsUsableByWaiter(result, primaryKey, request.Headers))
+        if (!isLeader && !IsUsableByWaiter(result, primaryKey, request.Headers, _time.GetUtcNow()))
         {
-            // Not shareable (private, too large, another variant): this reader fetches for itself.
+            // Not reusable by this reader without asking the origin (not stored, not fresh, too
+            // large, another variant): it fetches for itself, alongside the other waiters.
             result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, background);
             isLeader = true;
         }
@@ -242,9 +243,18 @@ internal sealed partial class CacheMiddleware
             await _errorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-down");
             return Outcomes.ErrorPage;
         }
+        var keepTagHeaders = _options.CurrentValue.ForwardTagHeaders;
         context.Response.OnStarting(() =>
         {
-            context.Response.Headers.Append(CacheStatus.HeaderName, cacheStatus);
+            var headers = context.Response.Headers;
+            headers.Append(CacheStatus.HeaderName, cacheStatus);
+            if (!keepTagHeaders)
+            {
+                foreach (var name in CacheEntryFactory.TagHeaders)
+                {
+                    headers.Remove(name);
+                }
+            }
             return Task.CompletedTask;
         });
         var clusterId = context.Features.Get<IReverseProxyFeature>()?.Cluster.Config.ClusterId ?? "";
@@ -280,17 +290,25 @@ internal sealed partial class CacheMiddleware
         return (variant is { Kind: CacheEntryKind.Response } ? variant : null, variantKey, variant is null);
     }
 
-    private static bool IsUsableByWaiter(FetchResult result, string primaryKey, IHeaderDictionary headers)
+    /// <summary>
+    /// A coalesced waiter gets the leader's result only when the cache could have served it that
+    /// result without asking the origin: stored, fresh now, and of the waiter's Vary variant.
+    /// A failure or a too-large answer carries nothing of the leader's: each waiter then answers
+    /// from its own stale copy or the error page, or forwards its own request.
+    /// </summary>
+    private static bool IsUsableByWaiter(FetchResult result, string primaryKey, IHeaderDictionary headers, DateTimeOffset now)
     {
-        if (result.Kind is FetchKind.Uncacheable)
+        switch (result.Kind)
         {
-            return false;
+            case FetchKind.Failed or FetchKind.TooLarge:
+                return true;
+            case FetchKind.Stored or FetchKind.Revalidated:
+                var entry = result.Entry!;
+                return CachePolicy.IsReusableWithoutValidation(entry, now, CachePolicy.CredentialsOf(headers))
+                    && (entry.VaryHeaders.Length == 0 || CacheKeys.Variant(primaryKey, entry.VaryHeaders, headers) == entry.Key);
+            default:
+                return false;
         }
-        if (result.Entry is { Kind: CacheEntryKind.Response, VaryHeaders.Length: > 0 } entry && result.Kind is not FetchKind.Failed)
-        {
-            return CacheKeys.Variant(primaryKey, entry.VaryHeaders, headers) == entry.Key;
-        }
-        return true;
     }
 
     /// <summary>
@@ -302,7 +320,7 @@ internal sealed partial class CacheMiddleware
     {
         var options = _options.CurrentValue;
         var origin = await _fetcher.FetchAsync(request, target, stored?.ETag, stored?.LastModified, background, _lifetime.ApplicationStopping);
-        var hadAuthorization = requestHeaders.ContainsKey(HeaderNames.Authorization);
+        var credentials = CachePolicy.CredentialsOf(requestHeaders);
 
         switch (origin.Outcome)
         {
@@ -323,9 +341,12 @@ internal sealed partial class CacheMiddleware
         if (origin.StatusCode == StatusCodes.Status304NotModified && stored is not null)
         {
             var merged = CachePolicy.MergeNotModified(stored.Headers, origin.Headers);
-            var refreshed = CachePolicy.EvaluateResponse(stored.StatusCode, merged, hadAuthorization, rule, options,
+            // The 304 confirms the stored (already shared) response; a cookie does not make it private.
+            var refreshed = CachePolicy.EvaluateResponse(stored.StatusCode, merged, credentials & ~RequestCredentials.Cookie, rule, options,
                 origin.RequestTime, origin.ResponseTime);
-            var updated = CacheEntryFactory.Create(stored.Key, stored.StatusCode, merged, stored.Body, refreshed, rule, origin.ResponseTime);
+            var updated = CacheEntryFactory.Create(stored.Key, stored.StatusCode, merged, stored.Body, refreshed, rule, origin.ResponseTime, options.ForwardTagHeaders);
+            // The stored headers no longer carry the origin's tag fields (consumed at store time): keep the tags.
+            updated = updated with { Tags = [.. stored.Tags.Union(updated.Tags, StringComparer.Ordinal).Order(StringComparer.Ordinal)] };
             if (!refreshed.Storable)
             {
                 await _store.RemoveAsync(stored.Key, CancellationToken.None);
@@ -335,11 +356,11 @@ internal sealed partial class CacheMiddleware
             return new FetchResult(FetchKind.Revalidated, updated, origin, "revalidated");
         }
 
-        var decision = CachePolicy.EvaluateResponse(origin.StatusCode, origin.Headers, hadAuthorization, rule, options,
+        var decision = CachePolicy.EvaluateResponse(origin.StatusCode, origin.Headers, credentials, rule, options,
             origin.RequestTime, origin.ResponseTime);
         if (!decision.Storable)
         {
-            var transient = CacheEntryFactory.Transient(key, origin.StatusCode, origin.Headers, origin.Body, origin.ResponseTime);
+            var transient = CacheEntryFactory.Transient(key, origin.StatusCode, origin.Headers, origin.Body, origin.ResponseTime, options.ForwardTagHeaders);
             return new FetchResult(FetchKind.Uncacheable, transient, origin, decision.Reason);
         }
 
@@ -350,7 +371,7 @@ internal sealed partial class CacheMiddleware
             await _store.SetAsync(CacheEntryFactory.VaryMarker(primaryKey, vary, origin.ResponseTime), CancellationToken.None);
             entryKey = CacheKeys.Variant(primaryKey, vary, requestHeaders);
         }
-        var entry = CacheEntryFactory.Create(entryKey, origin.StatusCode, origin.Headers, origin.Body, decision, rule, origin.ResponseTime);
+        var entry = CacheEntryFactory.Create(entryKey, origin.StatusCode, origin.Headers, origin.Body, decision, rule, origin.ResponseTime, options.ForwardTagHeaders);
         await _store.SetAsync(entry, CancellationToken.None);
         return new FetchResult(FetchKind.Stored, entry, origin, "stored");
     }

@@ -26,6 +26,13 @@ public sealed class CacheOptions
     /// </summary>
     public TimeSpan DefaultStaleWhileRevalidate { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Send the origin's <c>Surrogate-Key</c> and <c>Cache-Tag</c> fields on to readers. Off by
+    /// default: EdgeCache consumes them as tags (as Fastly and Cloudflare do); turn it on when a
+    /// downstream CDN purges by them too.
+    /// </summary>
+    public bool ForwardTagHeaders { get; set; }
+
     /// <summary>One structured log line per request (event 1000, "Access") with the cache outcome and duration.</summary>
     public bool AccessLog { get; set; }
 

@@ -22,6 +22,9 @@ internal static class CacheStatus
         return $"{Name}; fwd={fwd}{status}{storedPart}{ttlPart}{collapsedPart}{Detail(detail)}";
     }
 
+    /// <summary>A request the edge answered itself without looking anything up (a malformed request, say).</summary>
+    public static string Refused(string detail) => $"{Name}; detail={detail}";
+
     private static string Detail(string? detail) => detail is null ? "" : $"; detail={detail}";
 
     public static long Seconds(TimeSpan value) => (long)Math.Floor(value.TotalSeconds);

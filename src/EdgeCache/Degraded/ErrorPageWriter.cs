@@ -56,7 +56,7 @@ internal sealed class ErrorPageWriter
             ["title"] = title,
             ["message"] = Message(status),
             ["host"] = request.Host.Value,
-            ["path"] = request.Path.Value,
+            ["path"] = SiteLink(request.Path),
             ["requestId"] = context.TraceIdentifier,
             ["retryAfter"] = retryAfter,
             ["statusPageUrl"] = options.StatusPath,
@@ -79,7 +79,7 @@ internal sealed class ErrorPageWriter
                     ["title"] = title,
                     ["status"] = status,
                     ["detail"] = Message(status),
-                    ["instance"] = request.Path.Value,
+                    ["instance"] = SiteLink(request.Path),
                     ["requestId"] = context.TraceIdentifier,
                     ["retryAfter"] = retryAfter,
                     ["reason"] = detail,
@@ -91,6 +91,23 @@ internal sealed class ErrorPageWriter
                 var text = $"{status} {title}\n{Message(status)}\nRequest ID: {context.TraceIdentifier}\n";
                 return HttpMethods.IsHead(request.Method) ? Task.CompletedTask : response.WriteAsync(text);
         }
+    }
+
+    /// <summary>
+    /// The request path as a link that stays on this site ("Try again"): leading slashes and
+    /// backslashes collapse to one <c>/</c>, so <c>//evil.example/</c> or <c>/\evil.example</c> can
+    /// never become a link to another host.
+    /// </summary>
+    internal static string SiteLink(PathString path)
+    {
+        var value = path.ToUriComponent();
+        var start = 0;
+        while (start < value.Length && value[start] is '/' or '\\')
+        {
+            start++;
+        }
+        var rest = value[start..];
+        return rest.Contains('\\') ? "/" : "/" + rest;
     }
 
     internal enum Format

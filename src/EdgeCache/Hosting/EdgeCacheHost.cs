@@ -155,7 +155,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         var proxyConfig = string.IsNullOrWhiteSpace(options.Origin)
             ? configuration.GetSection("ReverseProxy")
             : OriginShortcut.Build(options);
-        services.AddReverseProxy().LoadFromConfig(proxyConfig);
+        services.AddReverseProxy().LoadFromConfig(proxyConfig).AddTransforms<RequestTargetTransformProvider>();
         // YARP keeps a passively failed destination out for max(ReactivationPeriod, detection
         // window), and the window defaults to 60 s: a 3-second blip would keep a site degraded
         // (uncached pages answered 503) for a minute after the origin is back.
@@ -164,6 +164,8 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         configureServices?.Invoke(services);
 
         var proxy = builder.Build();
+        // Malformed requests end here, and the request is shaped as it will be keyed and forwarded.
+        proxy.UseMiddleware<RequestGuardMiddleware>();
         if (protection.ClientRequestsPerSecond > 0)
         {
             proxy.UseRateLimiter();

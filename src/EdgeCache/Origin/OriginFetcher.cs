@@ -76,6 +76,7 @@ internal sealed class OriginFetcher
         http.PathBase = request.PathBase;
         http.Path = request.Path;
         http.QueryString = request.Query;
+        context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget = request.RawTarget;
         foreach (var header in request.Headers)
         {
             http.Headers[header.Key] = header.Value;

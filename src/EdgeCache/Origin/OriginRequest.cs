@@ -15,6 +15,7 @@ internal sealed record OriginRequest(
     PathString PathBase,
     PathString Path,
     QueryString Query,
+    string RawTarget,
     KeyValuePair<string, string[]>[] Headers,
     IPAddress? RemoteIpAddress)
 {
@@ -39,7 +40,10 @@ internal sealed record OriginRequest(
                 headers.Add(new(header.Key, header.Value.ToArray()!));
             }
         }
-        return new OriginRequest(request.Scheme, request.Host, request.PathBase, request.Path, request.QueryString,
+        // The target as keyed (the reader's own bytes, the query as the rule shaped it): the fetch's
+        // synthetic request carries it, so the origin receives exactly what is stored under the key.
+        var rawTarget = string.Concat(Caching.Keys.RequestTarget.Path(request), request.QueryString.Value);
+        return new OriginRequest(request.Scheme, request.Host, request.PathBase, request.Path, request.QueryString, rawTarget,
             [.. headers], request.HttpContext.Connection.RemoteIpAddress);
     }
 }

@@ -21,7 +21,7 @@ public sealed class CacheEntryFactoryTests
     {
         var headers = new HeaderDictionary { ["Set-Cookie"] = "s=1", ["Connection"] = "close", ["Content-Type"] = "text/html", ["Age"] = "5" };
 
-        var entry = CacheEntryFactory.Create("k", 200, headers, new byte[1], new StorageDecision(true, "stored"), CacheRule.Default, DateTimeOffset.UnixEpoch);
+        var entry = CacheEntryFactory.Create("k", 200, headers, new byte[1], new StorageDecision(true, "stored"), CacheRule.Default, DateTimeOffset.UnixEpoch, keepTagHeaders: false);
 
         Assert.Equal(["Content-Type"], entry.Headers.Select(h => h.Key));
     }
@@ -29,7 +29,7 @@ public sealed class CacheEntryFactoryTests
     [Fact]
     public void Transient_ResponseForOneReader_KeepsCookies()
     {
-        var entry = CacheEntryFactory.Transient("k", 200, new HeaderDictionary { ["Set-Cookie"] = "s=1" }, default, DateTimeOffset.UnixEpoch);
+        var entry = CacheEntryFactory.Transient("k", 200, new HeaderDictionary { ["Set-Cookie"] = "s=1" }, default, DateTimeOffset.UnixEpoch, keepTagHeaders: false);
 
         Assert.Equal("s=1", entry.GetHeader("Set-Cookie"));
     }

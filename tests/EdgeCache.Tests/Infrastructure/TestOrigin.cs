@@ -48,7 +48,8 @@ internal sealed class TestOrigin : IAsyncDisposable
             return;
         }
         _requests.Enqueue(new RecordedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString,
-            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+            context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? ""));
         await _handler(context);
     }
 
@@ -122,5 +123,6 @@ internal sealed class TestOrigin : IAsyncDisposable
         }
     }
 
-    internal sealed record RecordedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers);
+    /// <param name="RawTarget">The request target exactly as it arrived on the wire.</param>
+    internal sealed record RecordedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers, string RawTarget);
 }

@@ -19,6 +19,12 @@ internal enum CacheEntryFlags : byte
 
     /// <summary>Must be revalidated before every use (<c>no-cache</c>).</summary>
     NoCache = 1,
+
+    /// <summary>
+    /// Fresh by heuristic only (RFC 9111 4.2.2): the origin never said it may be shared. Reused
+    /// without validation only for readers without a cookie, who are all served the same page.
+    /// </summary>
+    HeuristicFreshness = 2,
 }
 
 /// <summary>
@@ -55,6 +61,8 @@ internal sealed record CacheEntry
     public string[] VaryHeaders { get; init; } = [];
 
     public bool NoCache => (Flags & CacheEntryFlags.NoCache) != 0;
+
+    public bool HeuristicFreshness => (Flags & CacheEntryFlags.HeuristicFreshness) != 0;
 
     /// <summary>
     /// Storage for a body (or the stored bytes a body refers to), on the pinned object heap: bodies

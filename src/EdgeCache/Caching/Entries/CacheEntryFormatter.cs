@@ -6,14 +6,16 @@ namespace EdgeCache.Caching.Entries;
 /// <summary>
 /// The binary form of a <see cref="CacheEntry"/>, shared by the persistent stores:
 /// <code>
-/// "ECE1" | int32 total length | metadata and headers | int32 body length | body | uint32 CRC-32C
+/// "ECE2" | int32 total length | metadata and headers | int32 body length | body | uint32 CRC-32C
 /// </code>
 /// The checksum covers every byte before it, so a truncated or corrupted entry is detected and
 /// never served.
 /// </summary>
 internal static class CacheEntryFormatter
 {
-    private static readonly byte[] Magic = "ECE1"u8.ToArray();
+    // "ECE1" entries were written before responses to cookie requests and responses without
+    // freshness were kept from other readers: some may hold a private page, so they are never read.
+    private static readonly byte[] Magic = "ECE2"u8.ToArray();
     private const int PrefixLength = 8;
     private const int ChecksumLength = 4;
 

@@ -32,7 +32,7 @@ internal static class CacheKeys
         key.Append(request.Scheme);
         key.Append("://");
         AppendHost(ref key, request.Scheme, request.Host);
-        key.Append(request.Path.ToUriComponent());
+        key.Append(RequestTarget.Path(request));
         AppendQuery(ref key, request.QueryString.Value, rule);
         foreach (var header in rule.KeyHeaders)
         {
@@ -132,10 +132,19 @@ internal static class CacheKeys
         {
             return;
         }
-        if (!rule.HasIgnoredQueryParameters && !rule.SortQueryParameters)
+        key.Append(ShapeQuery(query, rule));
+    }
+
+    /// <summary>
+    /// The query as the rule keys it: ignored parameters left out, the rest sorted when asked,
+    /// otherwise byte for byte. The same query is sent to the origin (see <c>RequestGuardMiddleware</c>),
+    /// so a parameter left out of the key can never change what is stored under it.
+    /// </summary>
+    public static string ShapeQuery(string query, CacheRule rule)
+    {
+        if (query.Length == 0 || (!rule.HasIgnoredQueryParameters && !rule.SortQueryParameters))
         {
-            key.Append(query);
-            return;
+            return query;
         }
         var pairs = new List<string>();
         foreach (var pair in query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries))
@@ -151,11 +160,7 @@ internal static class CacheKeys
         {
             pairs.Sort(StringComparer.Ordinal);
         }
-        for (var i = 0; i < pairs.Count; i++)
-        {
-            key.Append(i == 0 ? '?' : '&');
-            key.Append(pairs[i]);
-        }
+        return pairs.Count == 0 ? "" : "?" + string.Join('&', pairs);
     }
 
     /// <summary>The value with runs of whitespace collapsed to one space and none at either end.</summary>

@@ -33,6 +33,11 @@ internal static class CachePolicy
         return null;
     }
 
+    /// <summary>What in the request identifies its reader.</summary>
+    public static RequestCredentials CredentialsOf(IHeaderDictionary requestHeaders) =>
+        (requestHeaders.ContainsKey(HeaderNames.Authorization) ? RequestCredentials.Authorization : RequestCredentials.None)
+        | (requestHeaders.ContainsKey(HeaderNames.Cookie) ? RequestCredentials.Cookie : RequestCredentials.None);
+
     /// <summary>
     /// True when the client asks for an end-to-end reload (<c>no-cache</c>, <c>max-age=0</c>,
     /// <c>Pragma: no-cache</c>) and the cache is configured to honour that.
@@ -51,11 +56,23 @@ internal static class CachePolicy
         return requestHeaders.CacheControl.Count == 0 && requestHeaders.Pragma.ToString().Contains("no-cache", StringComparison.OrdinalIgnoreCase);
     }
 
-    /// <summary>RFC 9111 section 3: may this response be stored, and with what timings.</summary>
+    /// <summary>
+    /// RFC 9111 section 3: may this response be stored, and with what timings. Besides the RFC's
+    /// rules, what is never shared:
+    /// <list type="bullet">
+    /// <item>a response to a request with <c>Cookie</c> gets no heuristic freshness: it is stored only
+    /// with positive explicit freshness, <c>public</c> or <c>s-maxage</c> (most frameworks send a
+    /// logged-in page with no caching headers at all), unless a rule sets its <c>Ttl</c>;</item>
+    /// <item>a response without positive freshness (none, <c>max-age=0</c>, <c>Expires</c> in the past,
+    /// <c>no-cache</c>) is only ever reused after a successful revalidation, or within stale windows the
+    /// origin itself granted: EdgeCache's own and the rule's fallback windows apply only to
+    /// responses that had positive freshness.</item>
+    /// </list>
+    /// </summary>
     public static StorageDecision EvaluateResponse(
         int statusCode,
         IHeaderDictionary responseHeaders,
-        bool requestHadAuthorization,
+        RequestCredentials credentials,
         CacheRule rule,
         CacheOptions options,
         DateTimeOffset requestTime,
@@ -75,7 +92,7 @@ internal static class CachePolicy
         {
             return StorageDecision.No("private");
         }
-        if (requestHadAuthorization && !rule.Options.CacheAuthorized)
+        if ((credentials & RequestCredentials.Authorization) != 0 && !rule.Options.CacheAuthorized)
         {
             return StorageDecision.No("authorization");
         }
@@ -93,7 +110,10 @@ internal static class CachePolicy
 
         var date = HttpDates.Parse(responseHeaders.Date.ToString()) ?? responseTime;
         var explicitLifetime = ExplicitLifetime(cc, responseHeaders, date);
+        // Shared with other readers only when the origin marked it shareable (RFC 9111 3.5's spirit for Cookie).
+        var credentialed = (credentials & RequestCredentials.Cookie) != 0 && rule.Ttl is null && !cc.Public && !cc.SharedMaxAge.Present;
         TimeSpan lifetime;
+        var flags = cc.NoCache ? CacheEntryFlags.NoCache : CacheEntryFlags.None;
         if (rule.Ttl is { } ttl)
         {
             lifetime = ttl;
@@ -102,25 +122,37 @@ internal static class CachePolicy
         {
             lifetime = explicitValue;
         }
-        else if (IsHeuristicallyCacheable(statusCode) || cc.Public)
+        else if ((IsHeuristicallyCacheable(statusCode) && !credentialed) || cc.Public)
         {
             lifetime = HeuristicLifetime(responseHeaders, date, options);
+            flags |= CacheEntryFlags.HeuristicFreshness;
         }
         else
         {
-            return StorageDecision.No("no-freshness");
+            return StorageDecision.No(credentialed ? "cookie" : "no-freshness");
+        }
+        if (credentialed && (lifetime <= TimeSpan.Zero || cc.NoCache))
+        {
+            return StorageDecision.No("cookie");
         }
 
         // must-revalidate, proxy-revalidate and no-cache forbid serving stale (RFC 9111 4.2.4) unless
         // the publisher's rule explicitly allows it. s-maxage implies proxy-revalidate (5.2.2.10):
         // the origin's own stale windows still apply there (RFC 5861), the fallback ones do not.
+        // Nor do they where the response had no freshness to begin with: it was never meant to be
+        // reused without asking the origin.
         var permission = rule.Options.ServeStaleDespiteRevalidate;
         var noStale = (cc.MustRevalidate || cc.ProxyRevalidate || cc.NoCache) && !permission;
-        var allowFallbackWindows = !noStale && (!cc.SharedMaxAge.Present || permission);
+        var allowFallbackWindows = !noStale && (!cc.SharedMaxAge.Present || permission) && lifetime > TimeSpan.Zero;
         var swr = noStale ? TimeSpan.Zero : cc.StaleWhileRevalidate.ValidValue
             ?? (allowFallbackWindows ? rule.StaleWhileRevalidate ?? options.DefaultStaleWhileRevalidate : TimeSpan.Zero);
         var sie = noStale ? TimeSpan.Zero : cc.StaleIfError.ValidValue
             ?? (allowFallbackWindows ? rule.StaleIfError ?? options.DefaultStaleIfError : TimeSpan.Zero);
+        if (cc.NoCache)
+        {
+            // RFC 9111 5.2.2.4: never reused without successful validation, whatever max-age says.
+            lifetime = TimeSpan.Zero;
+        }
 
         var hasValidators = responseHeaders.ContainsKey(HeaderNames.ETag) || responseHeaders.ContainsKey(HeaderNames.LastModified);
         if (lifetime <= TimeSpan.Zero && !hasValidators && swr <= TimeSpan.Zero && sie <= TimeSpan.Zero)
@@ -128,7 +160,6 @@ internal static class CachePolicy
             return StorageDecision.No("no-freshness");
         }
 
-        var flags = cc.NoCache ? CacheEntryFlags.NoCache : CacheEntryFlags.None;
         var initialAge = InitialAge(responseHeaders, date, requestTime, responseTime);
         return new StorageDecision(true, "stored", lifetime, swr, sie, initialAge, flags);
     }
@@ -198,9 +229,29 @@ internal static class CachePolicy
         return age < entry.FreshnessLifetime + entry.StaleWhileRevalidate ? Freshness.StaleWhileRevalidate : Freshness.Stale;
     }
 
+    /// <summary>
+    /// Where a stored entry stands for this reader: an entry fresh by heuristic only was never
+    /// marked shareable by the origin, so a reader with a cookie (whose page may differ) gets it
+    /// only after the origin confirms it (a 304), never as a plain hit.
+    /// </summary>
+    public static Freshness Classify(CacheEntry entry, DateTimeOffset now, RequestCredentials credentials)
+    {
+        var freshness = Classify(entry, now);
+        return freshness != Freshness.Stale && entry.HeuristicFreshness && (credentials & RequestCredentials.Cookie) != 0
+            ? Freshness.Stale
+            : freshness;
+    }
+
     /// <summary>May this entry stand in for a failed origin (RFC 5861 stale-if-error, or grace)?</summary>
     public static bool CanServeStaleOnError(CacheEntry entry, DateTimeOffset now) =>
-        entry.Age(now) < entry.FreshnessLifetime + entry.StaleIfError;
+        entry.Age(now) < (entry.NoCache ? TimeSpan.Zero : entry.FreshnessLifetime) + entry.StaleIfError;
+
+    /// <summary>
+    /// May a reader who joined another reader's fetch be given its result: only what the cache
+    /// could serve that reader without asking the origin, a stored entry that is fresh now.
+    /// </summary>
+    public static bool IsReusableWithoutValidation(CacheEntry entry, DateTimeOffset now, RequestCredentials credentials) =>
+        entry.Kind == CacheEntryKind.Response && Classify(entry, now, credentials) == Freshness.Fresh;
 
     /// <summary>RFC 9110 13.1.1/13.1.3: does a conditional GET/HEAD match the stored entry (answer 304)?</summary>
     public static bool IsNotModified(CacheEntry entry, IHeaderDictionary requestHeaders)

@@ -126,4 +126,28 @@ public sealed class CacheKeysTests
     [Fact]
     public void ParseVary_MixedCaseDuplicates_LowerSortedUnique() =>
         Assert.Equal(["accept-encoding", "accept-language"], CacheKeys.ParseVary(["Accept-Language, accept-encoding", "ACCEPT-LANGUAGE"]));
+
+    [Theory]
+    [InlineData("?utm_source=x&b=2&a=1", "?a=1&b=2")]
+    [InlineData("?utm_source=x", "")]
+    [InlineData("?b=%zz&a", "?a&b=%zz")]
+    public void ShapeQuery_IgnoredRemovedRestSorted(string query, string expected) =>
+        Assert.Equal(expected, CacheKeys.ShapeQuery(query, Rule(r => { r.IgnoreQueryParameters = ["utm_*"]; r.SortQueryParameters = true; })));
+
+    [Fact]
+    public void ShapeQuery_NoShapingRule_SameString()
+    {
+        var query = "?b=2&a=1";
+
+        Assert.Same(query, CacheKeys.ShapeQuery(query, CacheRule.Default));
+    }
+
+    [Fact]
+    public void Primary_RawTargetWithEncodedSlash_KeyedAsReceived()
+    {
+        var request = Request("http", "h", "/a%2Fb");
+        request.HttpContext.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget = "/a%2Fb";
+
+        Assert.Equal("GET http://h/a%2Fb", CacheKeys.Primary(request, CacheRule.Default));
+    }
 }

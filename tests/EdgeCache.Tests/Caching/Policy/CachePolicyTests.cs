@@ -22,8 +22,8 @@ public sealed class CachePolicyTests
         return dictionary;
     }
 
-    private static StorageDecision Evaluate(HeaderDictionary headers, int status = 200, bool authorization = false, CacheRule? rule = null) =>
-        CachePolicy.EvaluateResponse(status, headers, authorization, rule ?? CacheRule.Default, Options, Now, Now);
+    private static StorageDecision Evaluate(HeaderDictionary headers, int status = 200, RequestCredentials credentials = RequestCredentials.None, CacheRule? rule = null) =>
+        CachePolicy.EvaluateResponse(status, headers, credentials, rule ?? CacheRule.Default, Options, Now, Now);
 
     private static CacheRule Rule(Action<CacheRuleOptions> configure)
     {
@@ -124,7 +124,7 @@ public sealed class CachePolicyTests
 
     [Fact]
     public void EvaluateResponse_RequestHadAuthorization_NotStorableEvenIfPublic() =>
-        Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", "public, max-age=60")), authorization: true).Reason);
+        Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", "public, max-age=60")), credentials: RequestCredentials.Authorization).Reason);
 
     [Fact]
     public void EvaluateResponse_VaryStar_NotStorable() =>
@@ -159,7 +159,7 @@ public sealed class CachePolicyTests
 
     [Fact]
     public void EvaluateResponse_NoCache_StoredButAlwaysRevalidated() =>
-        Assert.Equal(CacheEntryFlags.NoCache, Evaluate(Headers(("Cache-Control", "no-cache"), ("ETag", "\"x\""))).Flags);
+        Assert.True(Evaluate(Headers(("Cache-Control", "no-cache"), ("ETag", "\"x\""))).Flags.HasFlag(CacheEntryFlags.NoCache));
 
     [Fact]
     public void EvaluateResponse_OriginStaleIfError_Used() =>
@@ -190,6 +190,105 @@ public sealed class CachePolicyTests
         Assert.Equal(TimeSpan.FromHours(1), Evaluate(Headers(("Cache-Control", "max-age=60, must-revalidate")),
             rule: Rule(r => { r.StaleIfError = TimeSpan.FromHours(1); r.ServeStaleDespiteRevalidate = true; })).StaleIfError);
 
+    // What is never shared: responses to cookie requests need the origin's say-so.
+    [Theory]
+    [InlineData("Last-Modified", "heuristic")]
+    [InlineData("Cache-Control", "max-age=0")]
+    [InlineData("Cache-Control", "no-cache, max-age=60")]
+    [InlineData("Expires", "0")]
+    [InlineData("ETag", "\"e\"")]
+    public void EvaluateResponse_CookieRequestWithoutPositiveFreshness_NotStorable(string name, string value)
+    {
+        var headers = name == "Last-Modified" ? Headers((name, HttpDates.Format(Now.AddDays(-30)))) : Headers((name, value));
+
+        Assert.Equal("cookie", Evaluate(headers, credentials: RequestCredentials.Cookie).Reason);
+    }
+
+    [Theory]
+    [InlineData("max-age=60")]
+    [InlineData("s-maxage=60")]
+    [InlineData("public")]
+    public void EvaluateResponse_CookieRequestMarkedShareable_Storable(string cacheControl) =>
+        Assert.True(Evaluate(Headers(("Cache-Control", cacheControl), ("Last-Modified", HttpDates.Format(Now.AddDays(-30)))),
+            credentials: RequestCredentials.Cookie).Storable);
+
+    [Fact]
+    public void EvaluateResponse_CookieRequestWithRuleTtl_Storable() =>
+        Assert.Equal(TimeSpan.FromMinutes(5), Evaluate(Headers(), credentials: RequestCredentials.Cookie,
+            rule: Rule(r => r.Ttl = TimeSpan.FromMinutes(5))).FreshnessLifetime);
+
+    [Fact]
+    public void EvaluateResponse_NoFreshnessWithoutValidators_NotStored() =>
+        Assert.Equal("no-freshness", Evaluate(Headers()).Reason);
+
+    [Theory]
+    [InlineData("max-age=0")]
+    [InlineData("max-age=soon")]
+    [InlineData("")]
+    public void EvaluateResponse_ZeroFreshnessWithValidator_StoredOnlyToRevalidate(string cacheControl)
+    {
+        var decision = Evaluate(cacheControl.Length > 0 ? Headers(("Cache-Control", cacheControl), ("ETag", "\"e\"")) : Headers(("ETag", "\"e\"")));
+
+        Assert.True(decision.Storable);
+        Assert.Equal(TimeSpan.Zero, decision.FreshnessLifetime);
+        Assert.Equal(TimeSpan.Zero, decision.StaleWhileRevalidate);
+        Assert.Equal(TimeSpan.Zero, decision.StaleIfError);
+    }
+
+    [Fact]
+    public void EvaluateResponse_ZeroFreshnessWithOriginsOwnWindows_WindowsKept()
+    {
+        var decision = Evaluate(Headers(("Cache-Control", "max-age=0, stale-while-revalidate=5, stale-if-error=600")));
+
+        Assert.Equal(TimeSpan.FromSeconds(5), decision.StaleWhileRevalidate);
+        Assert.Equal(TimeSpan.FromSeconds(600), decision.StaleIfError);
+    }
+
+    [Fact]
+    public void EvaluateResponse_ZeroFreshnessWithRuleWindows_RuleWindowsNotApplied() =>
+        Assert.Equal(TimeSpan.Zero, Evaluate(Headers(("Cache-Control", "max-age=0"), ("ETag", "\"e\"")),
+            rule: Rule(r => r.StaleIfError = TimeSpan.FromDays(7))).StaleIfError);
+
+    [Fact]
+    public void EvaluateResponse_NoCacheWithMaxAge_NoFreshnessLifetime() =>
+        Assert.Equal(TimeSpan.Zero, Evaluate(Headers(("Cache-Control", "no-cache, max-age=600"), ("ETag", "\"e\""))).FreshnessLifetime);
+
+    [Fact]
+    public void CanServeStaleOnError_NoCacheEntryWithLifetime_False() =>
+        Assert.False(CachePolicy.CanServeStaleOnError(Entry(TimeSpan.FromSeconds(600), flags: CacheEntryFlags.NoCache), Now.AddSeconds(1)));
+
+    [Fact]
+    public void IsReusableWithoutValidation_Fresh_True() =>
+        Assert.True(CachePolicy.IsReusableWithoutValidation(Entry(TimeSpan.FromSeconds(60)), Now.AddSeconds(1), RequestCredentials.None));
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(60, true)]
+    public void IsReusableWithoutValidation_NoFreshnessOrNoCache_False(int lifetimeSeconds, bool noCache) =>
+        Assert.False(CachePolicy.IsReusableWithoutValidation(Entry(TimeSpan.FromSeconds(lifetimeSeconds), swr: TimeSpan.FromSeconds(10),
+            flags: noCache ? CacheEntryFlags.NoCache : CacheEntryFlags.None), Now, RequestCredentials.None));
+
+    [Fact]
+    public void IsReusableWithoutValidation_WithinStaleWhileRevalidate_False() =>
+        Assert.False(CachePolicy.IsReusableWithoutValidation(Entry(TimeSpan.FromSeconds(60), swr: TimeSpan.FromSeconds(30)), Now.AddSeconds(70), RequestCredentials.None));
+
+    [Fact]
+    public void EvaluateResponse_HeuristicLifetime_MarkedHeuristic() =>
+        Assert.Equal(CacheEntryFlags.HeuristicFreshness, Evaluate(Headers(("Last-Modified", HttpDates.Format(Now.AddHours(-10))))).Flags);
+
+    [Fact]
+    public void Classify_HeuristicEntryForCookieReader_StaleUntilConfirmed()
+    {
+        var entry = Entry(TimeSpan.FromHours(1), swr: TimeSpan.FromSeconds(10), flags: CacheEntryFlags.HeuristicFreshness);
+
+        Assert.Equal(Freshness.Stale, CachePolicy.Classify(entry, Now, RequestCredentials.Cookie));
+        Assert.Equal(Freshness.Fresh, CachePolicy.Classify(entry, Now, RequestCredentials.None));
+    }
+
+    [Fact]
+    public void Classify_ExplicitlyFreshEntryForCookieReader_Fresh() =>
+        Assert.Equal(Freshness.Fresh, CachePolicy.Classify(Entry(TimeSpan.FromHours(1)), Now, RequestCredentials.Cookie));
+
     [Fact]
     public void EvaluateResponse_AgeHeader_CountsTowardsInitialAge() =>
         Assert.Equal(TimeSpan.FromSeconds(30), Evaluate(Headers(("Cache-Control", "max-age=60"), ("Age", "30"))).InitialAge);
@@ -198,7 +297,7 @@ public sealed class CachePolicyTests
     public void EvaluateResponse_DateInPast_ApparentAge() =>
         Assert.Equal(TimeSpan.FromSeconds(20), CachePolicy.EvaluateResponse(200,
             new HeaderDictionary { ["Date"] = HttpDates.Format(Now.AddSeconds(-20)), ["Cache-Control"] = "max-age=60" },
-            false, CacheRule.Default, Options, Now, Now).InitialAge);
+            RequestCredentials.None, CacheRule.Default, Options, Now, Now).InitialAge);
 
     [Fact]
     public void Classify_WithinLifetime_Fresh() =>

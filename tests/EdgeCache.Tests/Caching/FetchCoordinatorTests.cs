@@ -1,0 +1,90 @@
+using EdgeCache.Caching;
+using EdgeCache.Caching.Entries;
+using EdgeCache.Origin;
+using EdgeCache.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeCache.Tests.Caching;
+
+public sealed class FetchCoordinatorTests
+{
+    private static FetchResult Result(FetchKind kind) => new(kind, new CacheEntry { Key = "k" },
+        new OriginResponse(OriginOutcome.Response, 200, new HeaderDictionary(), default, default, default), kind.ToString());
+
+    [Fact]
+    public async Task Run_ConcurrentCallers_ShareOneFetch()
+    {
+        var coordinator = new FetchCoordinator(new ManualClock());
+        var release = new TaskCompletionSource<FetchResult>();
+        var fetches = 0;
+
+        var first = coordinator.Run("k", () => { fetches++; return release.Task; }, out var firstLeads);
+        var second = coordinator.Run("k", () => { fetches++; return release.Task; }, out var secondLeads);
+        release.SetResult(Result(FetchKind.Stored));
+        await Task.WhenAll(first, second);
+
+        Assert.True(firstLeads);
+        Assert.False(secondLeads);
+        Assert.Equal(1, fetches);
+    }
+
+    [Fact]
+    public async Task Run_KeyLastFoundUnshareable_CallersFetchSideBySide()
+    {
+        var clock = new ManualClock();
+        var coordinator = new FetchCoordinator(clock);
+        await coordinator.Run("k", () => Task.FromResult(Result(FetchKind.Uncacheable)), out _);
+        var release = new TaskCompletionSource<FetchResult>();
+
+        var first = coordinator.Run("k", () => release.Task, out var firstLeads);
+        var second = coordinator.Run("k", () => release.Task, out var secondLeads);
+        release.SetResult(Result(FetchKind.Uncacheable));
+        await Task.WhenAll(first, second);
+
+        Assert.True(firstLeads);
+        Assert.True(secondLeads);
+    }
+
+    [Fact]
+    public async Task Run_UnshareableMarkExpiredOrStoredSince_CoalescesAgain()
+    {
+        var clock = new ManualClock();
+        var coordinator = new FetchCoordinator(clock);
+        await coordinator.Run("expires", () => Task.FromResult(Result(FetchKind.Uncacheable)), out _);
+        await coordinator.Run("stored", () => Task.FromResult(Result(FetchKind.Uncacheable)), out _);
+        await coordinator.Run("stored", () => Task.FromResult(Result(FetchKind.Stored)), out _);
+        clock.Advance(FetchCoordinator.UnshareableFor + TimeSpan.FromSeconds(1));
+        var release = new TaskCompletionSource<FetchResult>();
+
+        foreach (var key in new[] { "expires", "stored" })
+        {
+            _ = coordinator.Run(key, () => release.Task, out var leads);
+            _ = coordinator.Run(key, () => release.Task, out var joins);
+            Assert.True(leads);
+            Assert.False(joins);
+        }
+        release.SetResult(Result(FetchKind.Stored));
+    }
+
+    [Fact]
+    public async Task TryStart_BackgroundRefreshFindsUnshareable_KeyStillCoalesces()
+    {
+        var coordinator = new FetchCoordinator(new ManualClock());
+        var done = new TaskCompletionSource<FetchResult>();
+        Assert.True(coordinator.TryStart("k", async () =>
+        {
+            var result = Result(FetchKind.Uncacheable);
+            done.SetResult(result);
+            return result;
+        }));
+        await done.Task;
+        Assert.True(SpinWait.SpinUntil(() => coordinator.InFlight == 0, TimeSpan.FromSeconds(5)));
+        var release = new TaskCompletionSource<FetchResult>();
+
+        _ = coordinator.Run("k", () => release.Task, out _);
+        _ = coordinator.Run("k", () => release.Task, out var joins);
+
+        Assert.False(joins);
+        release.SetResult(Result(FetchKind.Stored));
+    }
+}
