@@ -148,7 +148,7 @@ internal sealed partial class CacheMiddleware
         var originRequest = OriginRequest.From(request);
         var fetch = _coordinator.Run(key,
             () => FetchAndStoreAsync(originRequest, target, primaryKey, key, entry, rule, request.Headers, background),
-            out var isLeader);
+            CachePolicy.CredentialsOf(request.Headers) != RequestCredentials.None, out var isLeader);
         FetchResult result;
         try
         {

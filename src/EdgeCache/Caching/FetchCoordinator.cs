@@ -7,7 +7,9 @@ namespace EdgeCache.Caching;
 /// (OutputCaching's WorkDispatcher). The first caller leads; later callers wait on its result.
 /// A key whose last fetch was not shareable (a private page, say) is remembered for a while, like
 /// Varnish's hit-for-miss: its readers then fetch side by side instead of queueing behind a
-/// leader whose answer they could not use anyway.
+/// leader whose answer they could not use anyway. What a reader with a cookie found unshareable
+/// says nothing about anonymous readers, so it only spares other credentialed readers the queue:
+/// a client cannot switch coalescing off for everyone by sending a cookie.
 /// </summary>
 internal sealed class FetchCoordinator(TimeProvider time)
 {
@@ -18,7 +20,11 @@ internal sealed class FetchCoordinator(TimeProvider time)
     internal const int MaxUnshareableKeys = 4096;
 
     private readonly ConcurrentDictionary<string, Task<FetchResult>> _inflight = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _unshareable = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Unshareable> _unshareable = new(StringComparer.Ordinal);
+
+    /// <param name="Until">When the key is coalesced again.</param>
+    /// <param name="ForEveryone">Found unshareable for a reader without credentials, so for every reader.</param>
+    private readonly record struct Unshareable(DateTimeOffset Until, bool ForEveryone);
 
     public int InFlight => _inflight.Count;
 
@@ -27,12 +33,13 @@ internal sealed class FetchCoordinator(TimeProvider time)
     /// as its leader. The fetch runs to completion even if the leader's reader goes away. For a
     /// key known not to be shareable, every caller runs its own fetch and leads it.
     /// </summary>
-    public Task<FetchResult> Run(string key, Func<Task<FetchResult>> fetch, out bool isLeader)
+    /// <param name="credentialed">The reader sent a cookie or credentials.</param>
+    public Task<FetchResult> Run(string key, Func<Task<FetchResult>> fetch, bool credentialed, out bool isLeader)
     {
-        if (IsKnownUnshareable(key))
+        if (IsKnownUnshareable(key, credentialed))
         {
             isLeader = true;
-            return RunAloneAsync(key, fetch);
+            return RunAloneAsync(key, fetch, credentialed);
         }
         var completion = new TaskCompletionSource<FetchResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var existing = _inflight.GetOrAdd(key, completion.Task);
@@ -41,7 +48,7 @@ internal sealed class FetchCoordinator(TimeProvider time)
         {
             return existing;
         }
-        _ = LeadAsync(key, fetch, completion, learn: true);
+        _ = LeadAsync(key, fetch, completion, learn: true, credentialed);
         return completion.Task;
     }
 
@@ -55,12 +62,12 @@ internal sealed class FetchCoordinator(TimeProvider time)
         }
         // A background refresh runs with one reader's headers: what it finds says nothing about
         // whether the key's next readers can share a fetch.
-        _ = LeadAsync(key, fetch, completion, learn: false);
+        _ = LeadAsync(key, fetch, completion, learn: false, credentialed: false);
         return true;
     }
 
     /// <summary>Records what a fetch for <paramref name="key"/> found, for the next readers of the key.</summary>
-    private void Learn(string key, FetchResult result)
+    private void Learn(string key, FetchResult result, bool credentialed)
     {
         switch (result.Kind)
         {
@@ -69,7 +76,8 @@ internal sealed class FetchCoordinator(TimeProvider time)
                 {
                     _unshareable.Clear();
                 }
-                _unshareable[key] = time.GetUtcNow() + UnshareableFor;
+                var forEveryone = !credentialed || (_unshareable.TryGetValue(key, out var known) && known.ForEveryone);
+                _unshareable[key] = new Unshareable(time.GetUtcNow() + UnshareableFor, forEveryone);
                 break;
             case FetchKind.Stored or FetchKind.Revalidated:
                 _unshareable.TryRemove(key, out _);
@@ -77,35 +85,35 @@ internal sealed class FetchCoordinator(TimeProvider time)
         }
     }
 
-    private bool IsKnownUnshareable(string key)
+    private bool IsKnownUnshareable(string key, bool credentialed)
     {
-        if (_unshareable.IsEmpty || !_unshareable.TryGetValue(key, out var until))
+        if (_unshareable.IsEmpty || !_unshareable.TryGetValue(key, out var known))
         {
             return false;
         }
-        if (time.GetUtcNow() < until)
+        if (time.GetUtcNow() >= known.Until)
         {
-            return true;
+            _unshareable.TryRemove(new KeyValuePair<string, Unshareable>(key, known));
+            return false;
         }
-        _unshareable.TryRemove(new KeyValuePair<string, DateTimeOffset>(key, until));
-        return false;
+        return known.ForEveryone || credentialed;
     }
 
-    private async Task<FetchResult> RunAloneAsync(string key, Func<Task<FetchResult>> fetch)
+    private async Task<FetchResult> RunAloneAsync(string key, Func<Task<FetchResult>> fetch, bool credentialed)
     {
         var result = await fetch();
-        Learn(key, result);
+        Learn(key, result, credentialed);
         return result;
     }
 
-    private async Task LeadAsync(string key, Func<Task<FetchResult>> fetch, TaskCompletionSource<FetchResult> completion, bool learn)
+    private async Task LeadAsync(string key, Func<Task<FetchResult>> fetch, TaskCompletionSource<FetchResult> completion, bool learn, bool credentialed)
     {
         try
         {
             var result = await fetch();
             if (learn)
             {
-                Learn(key, result);
+                Learn(key, result, credentialed);
             }
             completion.TrySetResult(result);
         }

@@ -18,8 +18,8 @@ public sealed class FetchCoordinatorTests
         var release = new TaskCompletionSource<FetchResult>();
         var fetches = 0;
 
-        var first = coordinator.Run("k", () => { fetches++; return release.Task; }, out var firstLeads);
-        var second = coordinator.Run("k", () => { fetches++; return release.Task; }, out var secondLeads);
+        var first = coordinator.Run("k", () => { fetches++; return release.Task; }, credentialed: false, out var firstLeads);
+        var second = coordinator.Run("k", () => { fetches++; return release.Task; }, credentialed: false, out var secondLeads);
         release.SetResult(Result(FetchKind.Stored));
         await Task.WhenAll(first, second);
 
@@ -33,11 +33,11 @@ public sealed class FetchCoordinatorTests
     {
         var clock = new ManualClock();
         var coordinator = new FetchCoordinator(clock);
-        await coordinator.Run("k", () => Task.FromResult(Result(FetchKind.Uncacheable)), out _);
+        await coordinator.Run("k", () => Task.FromResult(Result(FetchKind.Uncacheable)), credentialed: false, out _);
         var release = new TaskCompletionSource<FetchResult>();
 
-        var first = coordinator.Run("k", () => release.Task, out var firstLeads);
-        var second = coordinator.Run("k", () => release.Task, out var secondLeads);
+        var first = coordinator.Run("k", () => release.Task, credentialed: false, out var firstLeads);
+        var second = coordinator.Run("k", () => release.Task, credentialed: false, out var secondLeads);
         release.SetResult(Result(FetchKind.Uncacheable));
         await Task.WhenAll(first, second);
 
@@ -50,19 +50,36 @@ public sealed class FetchCoordinatorTests
     {
         var clock = new ManualClock();
         var coordinator = new FetchCoordinator(clock);
-        await coordinator.Run("expires", () => Task.FromResult(Result(FetchKind.Uncacheable)), out _);
-        await coordinator.Run("stored", () => Task.FromResult(Result(FetchKind.Uncacheable)), out _);
-        await coordinator.Run("stored", () => Task.FromResult(Result(FetchKind.Stored)), out _);
+        await coordinator.Run("expires", () => Task.FromResult(Result(FetchKind.Uncacheable)), credentialed: false, out _);
+        await coordinator.Run("stored", () => Task.FromResult(Result(FetchKind.Uncacheable)), credentialed: false, out _);
+        await coordinator.Run("stored", () => Task.FromResult(Result(FetchKind.Stored)), credentialed: false, out _);
         clock.Advance(FetchCoordinator.UnshareableFor + TimeSpan.FromSeconds(1));
         var release = new TaskCompletionSource<FetchResult>();
 
         foreach (var key in new[] { "expires", "stored" })
         {
-            _ = coordinator.Run(key, () => release.Task, out var leads);
-            _ = coordinator.Run(key, () => release.Task, out var joins);
+            _ = coordinator.Run(key, () => release.Task, credentialed: false, out var leads);
+            _ = coordinator.Run(key, () => release.Task, credentialed: false, out var joins);
             Assert.True(leads);
             Assert.False(joins);
         }
+        release.SetResult(Result(FetchKind.Stored));
+    }
+
+    [Fact]
+    public async Task Run_UnshareableForCookieReader_AnonymousReadersStillCoalesce()
+    {
+        var coordinator = new FetchCoordinator(new ManualClock());
+        await coordinator.Run("k", () => Task.FromResult(Result(FetchKind.Uncacheable)), credentialed: true, out _);
+        var release = new TaskCompletionSource<FetchResult>();
+
+        _ = coordinator.Run("k", () => release.Task, credentialed: true, out var cookieReaderLeads);
+        _ = coordinator.Run("k", () => release.Task, credentialed: false, out var anonymousLeads);
+        _ = coordinator.Run("k", () => release.Task, credentialed: false, out var anonymousLeadsToo);
+
+        Assert.True(cookieReaderLeads); // fetches alone
+        Assert.True(anonymousLeads);    // coalesces as before
+        Assert.False(anonymousLeadsToo);
         release.SetResult(Result(FetchKind.Stored));
     }
 
@@ -81,8 +98,8 @@ public sealed class FetchCoordinatorTests
         Assert.True(SpinWait.SpinUntil(() => coordinator.InFlight == 0, TimeSpan.FromSeconds(5)));
         var release = new TaskCompletionSource<FetchResult>();
 
-        _ = coordinator.Run("k", () => release.Task, out _);
-        _ = coordinator.Run("k", () => release.Task, out var joins);
+        _ = coordinator.Run("k", () => release.Task, credentialed: false, out _);
+        _ = coordinator.Run("k", () => release.Task, credentialed: false, out var joins);
 
         Assert.False(joins);
         release.SetResult(Result(FetchKind.Stored));
