@@ -155,7 +155,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         var proxyConfig = string.IsNullOrWhiteSpace(options.Origin)
             ? configuration.GetSection("ReverseProxy")
             : OriginShortcut.Build(options);
-        services.AddReverseProxy().LoadFromConfig(proxyConfig).AddTransforms<RequestTargetTransformProvider>();
+        services.AddReverseProxy().LoadFromConfig(proxyConfig).AddTransforms<OriginRequestTransformProvider>();
         // YARP keeps a passively failed destination out for max(ReactivationPeriod, detection
         // window), and the window defaults to 60 s: a 3-second blip would keep a site degraded
         // (uncached pages answered 503) for a minute after the origin is back.

@@ -11,18 +11,20 @@ namespace EdgeCache.Protection;
 /// stored for other readers, nor reach the origin in a form the cache did not key.
 /// <code>
 /// 1. No Host, an empty Host or several Host fields   → 400 (the host is part of every key).
-/// 2. TRACE / TRACK                                  → 405 at the edge (it would echo cookies back).
-/// 3. Fields that commonly override routing at origins (X-Original-URL, X-Rewrite-URL, X-Host,
-///    X-Forwarded-Server, X-Forwarded-Scheme, X-Forwarded-Port) are dropped, unless the rule keys on them.
-/// 4. The query becomes the one the rule keys on (ignored parameters removed, sorted when asked):
-///    the URL that is keyed is the URL that is forwarded.
+/// 2. A known method in the wrong case ("head")      → 400, as nginx does: methods are
+///                                                     case-sensitive, and Kestrel would frame the
+///                                                     answer as for another method than the cache.
+/// 3. TRACE / TRACK                                  → 405 at the edge (it would echo cookies back).
+/// 4. The query becomes the one the rule keys on (ignored parameters removed, sorted when asked;
+///    a bare "?" dropped): the URL that is keyed is the URL that is forwarded.
 /// </code>
+/// Fields that override routing at origins are dropped on the way to the origin
+/// (<see cref="Origin.OriginRequestTransformProvider"/>): a hit never forwards anything.
 /// </summary>
 internal sealed partial class RequestGuardMiddleware(RequestDelegate next, RuleSetProvider rules, ILogger<RequestGuardMiddleware> logger)
 {
-    /// <summary>Request fields that frameworks and origin servers take as the URL, host, scheme or port.</summary>
-    internal static readonly string[] RoutingOverrideHeaders =
-        ["X-Original-URL", "X-Rewrite-URL", "X-Host", "X-Forwarded-Server", "X-Forwarded-Scheme", "X-Forwarded-Port"];
+    private static readonly string[] KnownMethods =
+        [HttpMethods.Get, HttpMethods.Head, HttpMethods.Post, HttpMethods.Put, HttpMethods.Delete, HttpMethods.Patch, HttpMethods.Options, HttpMethods.Connect];
 
     /// <summary>What <c>Allow</c> says on the 405 for TRACE: the methods EdgeCache passes on.</summary>
     internal const string AllowedMethods = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
@@ -39,7 +41,14 @@ internal sealed partial class RequestGuardMiddleware(RequestDelegate next, RuleS
             return RefuseAsync(context, StatusCodes.Status400BadRequest, "bad-host", "A request needs exactly one non-empty Host header.");
         }
 
-        // Step 2: TRACE and TRACK end here.
+        // Step 2: known methods only in their own spelling.
+        if (IsMisspeltKnownMethod(request.Method))
+        {
+            LogRefused(logger, "bad-method", request.Method);
+            return RefuseAsync(context, StatusCodes.Status400BadRequest, "bad-method", "Methods are case-sensitive.");
+        }
+
+        // Step 3: TRACE and TRACK end here.
         if (HttpMethods.IsTrace(request.Method) || request.Method.Equals("TRACK", StringComparison.OrdinalIgnoreCase))
         {
             LogRefused(logger, "method-not-allowed", request.Method);
@@ -47,28 +56,12 @@ internal sealed partial class RequestGuardMiddleware(RequestDelegate next, RuleS
             return RefuseAsync(context, StatusCodes.Status405MethodNotAllowed, "method-not-allowed", $"{request.Method} is not allowed.");
         }
 
-        // The rule is only looked up when there is something for it to shape.
-        CacheRule? rule = null;
-
-        // Step 3: routing overrides.
-        foreach (var name in RoutingOverrideHeaders)
-        {
-            if (request.Headers.ContainsKey(name))
-            {
-                rule ??= rules.Current.Match(request.Host, request.Path.Value ?? "/");
-                if (!KeysOn(rule, name))
-                {
-                    request.Headers.Remove(name);
-                }
-            }
-        }
-
-        // Step 4: the query as keyed.
+        // Step 4: the query as keyed (the rule is only looked up when there is a query to shape).
         if (request.QueryString.HasValue)
         {
-            rule ??= rules.Current.Match(request.Host, request.Path.Value ?? "/");
+            var rule = rules.Current.Match(request.Host, request.Path.Value ?? "/");
             var query = request.QueryString.Value!;
-            var shaped = CacheKeys.ShapeQuery(query, rule);
+            var shaped = query == "?" ? "" : CacheKeys.ShapeQuery(query, rule);
             if (!ReferenceEquals(shaped, query))
             {
                 request.QueryString = shaped.Length == 0 ? QueryString.Empty : new QueryString(shaped);
@@ -77,13 +70,13 @@ internal sealed partial class RequestGuardMiddleware(RequestDelegate next, RuleS
         return next(context);
     }
 
-    private static bool KeysOn(CacheRule rule, string header)
+    private static bool IsMisspeltKnownMethod(string method)
     {
-        foreach (var keyed in rule.KeyHeaders)
+        foreach (var known in KnownMethods)
         {
-            if (keyed.Equals(header, StringComparison.OrdinalIgnoreCase))
+            if (method.Equals(known, StringComparison.OrdinalIgnoreCase))
             {
-                return true;
+                return !method.Equals(known, StringComparison.Ordinal);
             }
         }
         return false;

@@ -266,6 +266,11 @@ public sealed class NeverSharedTests : IAsyncLifetime
     [InlineData("X-Forwarded-Server", "evil.example")]
     [InlineData("X-Forwarded-Scheme", "nothttps")]
     [InlineData("X-Forwarded-Port", "1337")]
+    [InlineData("X_Original_URL", "/admin")]
+    [InlineData("X-Original_URL", "/admin")]
+    [InlineData("x_forwarded_server", "evil.example")]
+    [InlineData("X-HTTP-Method-Override", "DELETE")]
+    [InlineData("X-Original-Host", "evil.example")]
     public async Task RoutingOverrideHeader_NotKeyed_NeverReachesOrigin(string header, string value)
     {
         _origin.Respond(context => _origin.Answer(context, "override=" + context.Request.Headers[header], ("Cache-Control", "public, max-age=60")));
@@ -279,6 +284,11 @@ public sealed class NeverSharedTests : IAsyncLifetime
         Assert.Equal("override=", poisoned);
         Assert.Equal("override=", clean);
         Assert.DoesNotContain(_origin.Requests, r => r.Headers.ContainsKey(header));
+        var passedThrough = new HttpRequestMessage(HttpMethod.Post, "/form") { Content = new StringContent("x") };
+        passedThrough.Headers.TryAddWithoutValidation(header, value);
+        await proxy.Client.SendAsync(passedThrough);
+        Assert.DoesNotContain(_origin.Requests, r => r.Headers.ContainsKey(header));
+        Assert.Equal(2, _origin.RequestCount); // the miss and the POST; the clean GET was a hit
     }
 
     [Fact]
@@ -344,6 +354,60 @@ public sealed class NeverSharedTests : IAsyncLifetime
             Assert.Equal("EdgeCache; detail=bad-host", response.Header("Cache-Status"));
         }
         Assert.Equal(0, _origin.RequestCount);
+    }
+
+    [Fact]
+    public async Task Query_BareQuestionMark_KeyedAndForwardedAsNone()
+    {
+        _origin.RespondWith("ok", ("Cache-Control", "public, max-age=60"));
+        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+
+        await RawHttp.SendAsync(proxy.Client.BaseAddress!, $"GET /p? HTTP/1.1\r\nHost: {TestProxy.PublicHost}");
+
+        Assert.Equal("/p", Assert.Single(_origin.Requests).RawTarget);
+    }
+
+    [Fact]
+    public async Task Method_KnownMethodInWrongCase_400InsteadOfA500()
+    {
+        _origin.RespondWith("ok", ("Cache-Control", "public, max-age=60"));
+        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+        await proxy.Client.GetAsync("/m");
+
+        var response = await RawHttp.SendAsync(proxy.Client.BaseAddress!, $"head /m HTTP/1.1\r\nHost: {TestProxy.PublicHost}");
+
+        Assert.Equal(400, response.Status);
+        Assert.Equal("EdgeCache; detail=bad-method", response.Header("Cache-Status"));
+    }
+
+    [Theory]
+    [InlineData("/static/..%2Faccount")]
+    [InlineData("/static/%2e%2e%2faccount")]
+    [InlineData("/static/..%5Caccount")]
+    public async Task RuleTtl_EncodedSeparatorsOutOfItsPaths_RuleDoesNotApply(string target)
+    {
+        // The rule says /static/* is the same for everyone; an origin that decodes %2F and resolves
+        // ".." serves /account for these targets, so the rule must not make them shareable.
+        ServeAccountPages("none", TimeSpan.Zero);
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs:
+            ["--EdgeCache:Rules:0:Paths:0=/static/*", "--EdgeCache:Rules:0:Ttl=00:01:00"]);
+
+        var victim = await RawHttp.SendAsync(proxy.Client.BaseAddress!, $"GET {target} HTTP/1.1\r\nHost: {TestProxy.PublicHost}\r\nCookie: session=victim");
+        var anonymous = await RawHttp.SendAsync(proxy.Client.BaseAddress!, $"GET {target} HTTP/1.1\r\nHost: {TestProxy.PublicHost}");
+
+        Assert.Contains("page for victim", victim.Body);
+        Assert.DoesNotContain("victim", anonymous.Body);
+    }
+
+    [Fact]
+    public async Task RuleTtl_ItsOwnPaths_StillShared()
+    {
+        ServeAccountPages("none", TimeSpan.Zero);
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs:
+            ["--EdgeCache:Rules:0:Paths:0=/static/*", "--EdgeCache:Rules:0:Ttl=00:01:00"]);
+
+        Assert.Equal("page for first", await GetAsUser(proxy, "/static/app.css", "first"));
+        Assert.Equal("page for first", await GetAsUser(proxy, "/static/app.css", user: null));
     }
 
     [Theory]

@@ -25,4 +25,17 @@ public sealed class RuleSetTests
 
     [Fact]
     public void Match_NothingMatches_Default() => Assert.Same(CacheRule.Default, Rules.Match("other.org", "/news/a"));
+
+    [Theory]
+    [InlineData("/news/a", "/news/a")]
+    [InlineData("/news/..%2Faccount", "/account")]
+    [InlineData("/news/%2E%2E%2faccount", "/account")]
+    [InlineData("/news/..\\account", "/account")]
+    [InlineData("/a%2Fb", "/a/b")]
+    [InlineData("/a/.%2F", "/a/")]
+    [InlineData("/..%2F..%2F", "/")]
+    public void ResolvedPath_Table(string path, string expected) => Assert.Equal(expected, RuleSet.ResolvedPath(path));
+
+    [Fact]
+    public void Match_EncodedSlashLeavesRulePaths_NoMatch() => Assert.Same(CacheRule.Default, Rules.Match("other.org", "/news/..%2Faccount"));
 }

@@ -102,9 +102,22 @@ internal static class CachePolicy
         }
         foreach (var vary in responseHeaders.Vary)
         {
-            if (vary is not null && vary.Contains('*'))
+            if (vary is null)
+            {
+                continue;
+            }
+            if (vary.Contains('*'))
             {
                 return StorageDecision.No("vary-star");
+            }
+            foreach (var name in vary.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                // The origin saw the client address YARP wrote there, not what the reader sent: the
+                // variant key cannot tell readers apart, so an address-specific page is never shared.
+                if (name.Equals("X-Forwarded-For", StringComparison.OrdinalIgnoreCase) || name.Equals("Forwarded", StringComparison.OrdinalIgnoreCase))
+                {
+                    return StorageDecision.No("vary-client-address");
+                }
             }
         }
 

@@ -217,6 +217,12 @@ public sealed class CachePolicyTests
         Assert.Equal(TimeSpan.FromMinutes(5), Evaluate(Headers(), credentials: RequestCredentials.Cookie,
             rule: Rule(r => r.Ttl = TimeSpan.FromMinutes(5))).FreshnessLifetime);
 
+    [Theory]
+    [InlineData("X-Forwarded-For")]
+    [InlineData("Accept-Encoding, forwarded")]
+    public void EvaluateResponse_VaryOnClientAddressEdgeCacheRewrites_NotStorable(string vary) =>
+        Assert.Equal("vary-client-address", Evaluate(Headers(("Cache-Control", "public, max-age=60"), ("Vary", vary))).Reason);
+
     [Fact]
     public void EvaluateResponse_NoFreshnessWithoutValidators_NotStored() =>
         Assert.Equal("no-freshness", Evaluate(Headers()).Reason);
