@@ -41,15 +41,18 @@ internal sealed partial class RequestGuardMiddleware(RequestDelegate next, RuleS
             return RefuseAsync(context, StatusCodes.Status400BadRequest, "bad-host", "A request needs exactly one non-empty Host header.");
         }
 
-        // Step 2: known methods only in their own spelling.
-        if (IsMisspeltKnownMethod(request.Method))
+        // Step 2: known methods only in their own spelling (Kestrel hands GET and HEAD over as the
+        // interned strings: a hit pays one reference comparison).
+        var method = request.Method;
+        var common = ReferenceEquals(method, HttpMethods.Get) || ReferenceEquals(method, HttpMethods.Head);
+        if (!common && IsMisspeltKnownMethod(method))
         {
             LogRefused(logger, "bad-method", request.Method);
             return RefuseAsync(context, StatusCodes.Status400BadRequest, "bad-method", "Methods are case-sensitive.");
         }
 
         // Step 3: TRACE and TRACK end here.
-        if (HttpMethods.IsTrace(request.Method) || request.Method.Equals("TRACK", StringComparison.OrdinalIgnoreCase))
+        if (!common && (HttpMethods.IsTrace(method) || method.Equals("TRACK", StringComparison.OrdinalIgnoreCase)))
         {
             LogRefused(logger, "method-not-allowed", request.Method);
             context.Response.Headers.Allow = AllowedMethods;
