@@ -32,6 +32,10 @@ internal sealed class TrafficTracker
 
     public readonly record struct Snapshot(string Key, string Site, string Url, double Volume);
 
+    /// <summary>Whether a fresh entry with this recent volume is due for refresh-ahead (<see cref="Caching.Policy.RequestDecider.IsRefreshAheadDue"/>).</summary>
+    public bool IsRefreshAheadDue(Caching.Entries.CacheEntry entry, DateTimeOffset now, double volume) =>
+        Caching.Policy.RequestDecider.IsRefreshAheadDue(_options.CurrentValue, entry, now, volume);
+
     /// <summary>Counts one request and returns the key's decayed count including it.</summary>
     public double Record(string key, string site, Microsoft.AspNetCore.Http.HttpRequest request)
     {

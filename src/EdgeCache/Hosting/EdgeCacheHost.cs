@@ -1,6 +1,8 @@
 using EdgeCache.Admin;
 using System.Threading.RateLimiting;
 using EdgeCache.Caching;
+using EdgeCache.Caching.Fetching;
+using EdgeCache.Caching.Pipeline;
 using EdgeCache.Coverage;
 using EdgeCache.Protection;
 using EdgeCache.Warming;
@@ -151,6 +153,10 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         services.AddSingleton<PrometheusExporter>();
         services.AddSingleton<OriginFetcher>();
         services.AddSingleton<FetchCoordinator>();
+        services.AddSingleton<FetchStep>();
+        services.AddSingleton<CacheResponder>();
+        services.AddSingleton<ForwardStep>();
+        services.AddSingleton<CacheTelemetry>();
 
         var proxyConfig = string.IsNullOrWhiteSpace(options.Origin)
             ? configuration.GetSection("ReverseProxy")
@@ -171,14 +177,14 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             proxy.UseRateLimiter();
         }
         // Fresh hits in the memory tier are answered before routing; everything else is routed.
-        proxy.UseMiddleware<CacheHitMiddleware>();
+        proxy.UseMiddleware<EdgeCacheMiddleware>();
         proxy.UseRouting();
         proxy.MapGet(degraded.StatusPath, (HttpContext context, StatusPage status) => status.WriteAsync(context));
         proxy.MapReverseProxy(pipeline =>
         {
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
-            pipeline.UseMiddleware<CacheMiddleware>();
+            pipeline.UseMiddleware<ProxyCacheMiddleware>();
             pipeline.UsePassiveHealthChecks();
         });
 

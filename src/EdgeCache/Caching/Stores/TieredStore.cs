@@ -26,9 +26,15 @@ internal sealed partial class TieredStore
     public MemoryStore Memory => _memory;
     public ICacheStore? Persistent => _persistent;
 
-    public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken)
+    public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken) =>
+        GetAsync(key, memoryProbed: false, cancellationToken);
+
+    /// <param name="key">The key.</param>
+    /// <param name="memoryProbed">The caller already looked in the memory tier and found nothing there: only the persistent tier is read.</param>
+    /// <param name="cancellationToken">Ends the lookup.</param>
+    public async ValueTask<CacheEntry?> GetAsync(string key, bool memoryProbed, CancellationToken cancellationToken)
     {
-        var entry = await _memory.GetAsync(key, cancellationToken);
+        var entry = memoryProbed ? null : await _memory.GetAsync(key, cancellationToken);
         if (entry is not null || _persistent is null)
         {
             return entry;
@@ -49,6 +55,9 @@ internal sealed partial class TieredStore
         }
         return entry;
     }
+
+    /// <summary>Notes the site (YARP cluster) a memory-tier entry was served for: later hits on it are answered before routing.</summary>
+    public void RememberSite(string key, string site) => _memory.RememberSite(key, site);
 
     public async ValueTask SetAsync(CacheEntry entry, CancellationToken cancellationToken)
     {

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace EdgeCache.Caching;
+namespace EdgeCache.Caching.Fetching;
 
 /// <summary>
 /// Per-key single flight: concurrent misses for one key share one origin fetch

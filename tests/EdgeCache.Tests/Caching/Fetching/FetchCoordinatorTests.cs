@@ -1,10 +1,11 @@
+using EdgeCache.Caching.Fetching;
 using EdgeCache.Caching;
 using EdgeCache.Caching.Entries;
 using EdgeCache.Origin;
 using EdgeCache.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
 
-namespace EdgeCache.Tests.Caching;
+namespace EdgeCache.Tests.Caching.Fetching;
 
 public sealed class FetchCoordinatorTests
 {

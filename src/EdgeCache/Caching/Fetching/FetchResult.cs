@@ -1,7 +1,7 @@
 using EdgeCache.Caching.Entries;
 using EdgeCache.Origin;
 
-namespace EdgeCache.Caching;
+namespace EdgeCache.Caching.Fetching;
 
 internal enum FetchKind
 {

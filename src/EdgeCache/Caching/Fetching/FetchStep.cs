@@ -1,0 +1,209 @@
+using EdgeCache.Caching.Entries;
+using EdgeCache.Caching.Keys;
+using EdgeCache.Caching.Pipeline;
+using EdgeCache.Caching.Policy;
+using EdgeCache.Caching.Stores;
+using EdgeCache.Degraded;
+using EdgeCache.Metrics;
+using EdgeCache.Origin;
+using EdgeCache.Rules;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.Caching.Fetching;
+
+/// <summary>How a reader's wait on a fetch ended.</summary>
+internal enum FetchEnd
+{
+    /// <summary>The fetch finished: see the result.</summary>
+    Answered,
+
+    /// <summary>The stale deadline passed first; the fetch goes on in the background.</summary>
+    Deadline,
+
+    /// <summary>The site was declared down first (a hung origin).</summary>
+    OriginDown,
+
+    /// <summary>The reader went away.</summary>
+    ReaderGone,
+}
+
+internal readonly record struct ReaderFetch(FetchEnd End, FetchResult? Result, bool Collapsed);
+
+/// <summary>
+/// Asking the origin: one fetch per key (coalesced), conditional when a stored copy has validators,
+/// the storage decision, the store, and background refreshes (stale-while-revalidate, refresh-ahead).
+/// </summary>
+internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator coordinator, TieredStore store, OriginHealthMonitor health,
+    IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, EdgeCacheMetrics metrics, TimeProvider time,
+    IHostApplicationLifetime lifetime, ILogger<FetchStep> logger)
+{
+    /// <summary>
+    /// Fetches for a reader, coalesced with other readers of the key, waiting as <paramref name="wait"/> says.
+    /// A waiter gets the leader's result only when the cache could have served it to that waiter
+    /// without asking the origin; otherwise it fetches for itself, alongside the other waiters.
+    /// </summary>
+    public async Task<ReaderFetch> FetchForReaderAsync(HttpContext context, CacheRequestContext request, string primaryKey, string key,
+        CacheEntry? stored, OriginTarget? target, FetchWait wait)
+    {
+        var headers = context.Request.Headers;
+        var originRequest = OriginRequest.From(context.Request);
+        var fetch = coordinator.Run(key,
+            () => FetchAndStoreAsync(originRequest, target, primaryKey, key, stored, request.Rule, headers, request.Background),
+            request.Facts.Credentials != RequestCredentials.None, out var isLeader);
+        FetchResult result;
+        try
+        {
+            if (wait == FetchWait.AtMostStaleDeadline)
+            {
+                result = await fetch.WaitAsync(degraded.CurrentValue.StaleDeadline, time, context.RequestAborted);
+            }
+            else
+            {
+                // Nothing stored to fall back on: wait for the origin, but not past the moment the
+                // probes declare it dead (a hung origin would otherwise hold the reader to the timeout).
+                var down = target is null ? Task.CompletedTask : health.WhenDegraded(target.ClusterId);
+                if (await Task.WhenAny(fetch, down).WaitAsync(context.RequestAborted) != fetch)
+                {
+                    return new ReaderFetch(FetchEnd.OriginDown, null, false);
+                }
+                result = await fetch;
+            }
+        }
+        catch (TimeoutException)
+        {
+            return new ReaderFetch(FetchEnd.Deadline, null, false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return new ReaderFetch(FetchEnd.ReaderGone, null, false);
+        }
+
+        if (!isLeader)
+        {
+            metrics.Coalesced();
+            if (!IsUsableByWaiter(result, primaryKey, headers, time.GetUtcNow()))
+            {
+                result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, stored, request.Rule, headers, request.Background);
+                isLeader = true;
+            }
+        }
+        return new ReaderFetch(FetchEnd.Answered, result, !isLeader);
+    }
+
+    /// <summary>Starts one background revalidation of <paramref name="stored"/> for the key, unless one is already running.</summary>
+    public void StartBackgroundRefresh(HttpContext context, CacheRequestContext request, string primaryKey, string key, CacheEntry stored)
+    {
+        var originRequest = OriginRequest.From(context.Request);
+        var target = OriginTarget.From(context.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>());
+        var headers = new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase));
+        coordinator.TryStart(key, async () =>
+        {
+            try
+            {
+                return await FetchAndStoreAsync(originRequest, target, primaryKey, key, stored, request.Rule, headers, background: true);
+            }
+            catch (Exception ex)
+            {
+                LogBackgroundRefreshFailed(logger, key, ex);
+                throw;
+            }
+        });
+    }
+
+    /// <summary>
+    /// A coalesced waiter gets the leader's result only when the cache could have served it that
+    /// result without asking the origin: stored, fresh now, and of the waiter's Vary variant.
+    /// A failure or a too-large answer carries nothing of the leader's: each waiter then answers
+    /// from its own stale copy or the error page, or forwards its own request.
+    /// </summary>
+    private static bool IsUsableByWaiter(FetchResult result, string primaryKey, IHeaderDictionary headers, DateTimeOffset now)
+    {
+        switch (result.Kind)
+        {
+            case FetchKind.Failed or FetchKind.TooLarge:
+                return true;
+            case FetchKind.Stored or FetchKind.Revalidated:
+                var entry = result.Entry!;
+                return CachePolicy.IsReusableWithoutValidation(entry, now, CachePolicy.CredentialsOf(headers))
+                    && (entry.VaryHeaders.Length == 0 || CacheKeys.Variant(primaryKey, entry.VaryHeaders, headers) == entry.Key);
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// Fetches from the origin (conditionally when a stored copy has validators), decides
+    /// storability, and stores. <paramref name="background"/> fetches never queue for the origin.
+    /// </summary>
+    private async Task<FetchResult> FetchAndStoreAsync(OriginRequest request, OriginTarget? target, string primaryKey,
+        string key, CacheEntry? stored, CacheRule rule, IHeaderDictionary requestHeaders, bool background)
+    {
+        var current = options.CurrentValue;
+        var origin = await fetcher.FetchAsync(request, target, stored?.ETag, stored?.LastModified, background, lifetime.ApplicationStopping);
+        var credentials = CachePolicy.CredentialsOf(requestHeaders);
+
+        switch (origin.Outcome)
+        {
+            case OriginOutcome.TooLarge:
+                return new FetchResult(FetchKind.TooLarge, null, origin, "too-large");
+            case OriginOutcome.Failed:
+                LogOriginFailed(logger, key, origin.FailureDetail, origin.Error.ToString());
+                return new FetchResult(FetchKind.Failed, null, origin, origin.FailureDetail);
+        }
+
+        if (degraded.CurrentValue.FailureStatuses.Contains(origin.StatusCode))
+        {
+            // An error never replaces a stored copy.
+            LogOriginFailed(logger, key, "origin-error", origin.StatusCode.ToString());
+            return new FetchResult(FetchKind.Failed, null, origin, "origin-error");
+        }
+
+        if (origin.StatusCode == StatusCodes.Status304NotModified && stored is not null)
+        {
+            var merged = CachePolicy.MergeNotModified(stored.Headers, origin.Headers);
+            // The 304 confirms the stored (already shared) response; a cookie does not make it private.
+            var refreshed = CachePolicy.EvaluateResponse(stored.StatusCode, merged, credentials & ~RequestCredentials.Cookie, rule, current,
+                origin.RequestTime, origin.ResponseTime);
+            var updated = CacheEntryFactory.Create(stored.Key, stored.StatusCode, merged, stored.Body, refreshed, rule, origin.ResponseTime, current.ForwardTagHeaders);
+            // The stored headers no longer carry the origin's tag fields (consumed at store time): keep the tags.
+            updated = updated with { Tags = [.. stored.Tags.Union(updated.Tags, StringComparer.Ordinal).Order(StringComparer.Ordinal)] };
+            if (!refreshed.Storable)
+            {
+                await store.RemoveAsync(stored.Key, CancellationToken.None);
+                return new FetchResult(FetchKind.Uncacheable, updated, origin, refreshed.Reason);
+            }
+            await store.SetAsync(updated, CancellationToken.None);
+            return new FetchResult(FetchKind.Revalidated, updated, origin, "revalidated");
+        }
+
+        var decision = CachePolicy.EvaluateResponse(origin.StatusCode, origin.Headers, credentials, rule, current,
+            origin.RequestTime, origin.ResponseTime);
+        if (!decision.Storable)
+        {
+            var transient = CacheEntryFactory.Transient(key, origin.StatusCode, origin.Headers, origin.Body, origin.ResponseTime, current.ForwardTagHeaders);
+            return new FetchResult(FetchKind.Uncacheable, transient, origin, decision.Reason);
+        }
+
+        var vary = CacheKeys.ParseVary(origin.Headers.Vary);
+        var entryKey = primaryKey;
+        if (vary.Length > 0)
+        {
+            await store.SetAsync(CacheEntryFactory.VaryMarker(primaryKey, vary, origin.ResponseTime), CancellationToken.None);
+            entryKey = CacheKeys.Variant(primaryKey, vary, requestHeaders);
+        }
+        var entry = CacheEntryFactory.Create(entryKey, origin.StatusCode, origin.Headers, origin.Body, decision, rule, origin.ResponseTime, current.ForwardTagHeaders);
+        await store.SetAsync(entry, CancellationToken.None);
+        return new FetchResult(FetchKind.Stored, entry, origin, "stored");
+    }
+
+    [LoggerMessage(EventId = 1001, EventName = "OriginFetchFailed", Level = LogLevel.Debug,
+        Message = "Origin fetch for {Key} failed: {Reason} ({Error})")]
+    private static partial void LogOriginFailed(ILogger logger, string key, string reason, string error);
+
+    [LoggerMessage(EventId = 1003, EventName = "BackgroundRefreshFailed", Level = LogLevel.Warning,
+        Message = "Background refresh of {Key} failed")]
+    private static partial void LogBackgroundRefreshFailed(ILogger logger, string key, Exception exception);
+}

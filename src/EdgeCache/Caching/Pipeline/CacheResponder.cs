@@ -1,0 +1,70 @@
+using System.Globalization;
+using EdgeCache.Caching.Entries;
+using EdgeCache.Caching.Fetching;
+using EdgeCache.Caching.Stores;
+using EdgeCache.Degraded;
+using EdgeCache.Rules;
+using Microsoft.AspNetCore.Http;
+
+namespace EdgeCache.Caching.Pipeline;
+
+/// <summary>
+/// Everything the cache sends a reader: hits, stale copies, fetched responses and error pages,
+/// each with its <c>Cache-Status</c>.
+/// </summary>
+internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder stale, TieredStore store, TimeProvider time)
+{
+    /// <summary>A fresh memory-tier hit answered before routing, with the entry's per-second header values.</summary>
+    public Task WriteFastHitAsync(HttpContext context, MemoryItem item, DateTimeOffset now)
+    {
+        var ageSeconds = CachedResponseWriter.AgeSeconds(item.Entry, now);
+        var ttlSeconds = CacheStatus.Seconds(item.Entry.TimeToLive(now));
+        if (item.HitHeaders is not { } values || values.AgeSeconds != ageSeconds || values.TtlSeconds != ttlSeconds)
+        {
+            values = new HitHeaderValues(ageSeconds, ttlSeconds,
+                ageSeconds.ToString(CultureInfo.InvariantCulture), CacheStatus.Hit(ttlSeconds));
+            item.HitHeaders = values;
+        }
+        return CachedResponseWriter.WriteAsync(context, item.Entry, values.Age, values.CacheStatus);
+    }
+
+    /// <summary>A hit in the routed step (fresh, or within stale-while-revalidate); later hits on it can be answered before routing.</summary>
+    public async Task WriteHitAsync(HttpContext context, CacheEntry entry, string site, string? detail = null)
+    {
+        var now = time.GetUtcNow();
+        await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Hit(entry.TimeToLive(now), detail));
+        if (detail is null)
+        {
+            store.RememberSite(entry.Key, site);
+        }
+    }
+
+    /// <summary>A stale copy standing in for a failed, slow or down origin.</summary>
+    public Task WriteStaleAsync(HttpContext context, CacheEntry entry, CacheRule rule, string site, string reason) =>
+        stale.WriteAsync(context, entry, rule, site, reason);
+
+    /// <summary>The friendly error page.</summary>
+    public Task WriteErrorAsync(HttpContext context, int status, string detail) => errorPages.WriteAsync(context, status, detail);
+
+    /// <summary>A response fetched for this reader (stored, revalidated, or only for them).</summary>
+    /// <param name="context">The reader's context.</param>
+    /// <param name="result">What the fetch found.</param>
+    /// <param name="fwd">Why the origin was asked: miss, vary-miss, stale, request.</param>
+    /// <param name="revalidating">A stored copy was revalidated: the origin's status is reported.</param>
+    /// <param name="collapsed">The reader shared another reader's fetch.</param>
+    /// <param name="site">The site, for later hits before routing.</param>
+    public async Task WriteFetchedAsync(HttpContext context, FetchResult result, string fwd, bool revalidating, bool collapsed, string site)
+    {
+        var now = time.GetUtcNow();
+        var fwdStatus = revalidating ? result.Origin.StatusCode : (int?)null;
+        var entry = result.Entry!;
+        if (result.Kind is FetchKind.Stored or FetchKind.Revalidated)
+        {
+            await CachedResponseWriter.WriteAsync(context, entry, now,
+                CacheStatus.Forward(fwd, fwdStatus, stored: true, ttl: entry.TimeToLive(now), collapsed: collapsed));
+            store.RememberSite(entry.Key, site);
+            return;
+        }
+        await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Forward(fwd, fwdStatus, detail: result.Detail));
+    }
+}

@@ -1,0 +1,47 @@
+using EdgeCache.Metrics;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.Caching.Pipeline;
+
+/// <summary>
+/// What the cache observes of its readers: the traffic per key (for refresh-ahead and outage
+/// coverage) and, after the answer, the request counted by outcome and the access log line.
+/// </summary>
+internal sealed partial class CacheTelemetry(EdgeCacheMetrics metrics, Coverage.TrafficTracker traffic, IOptionsMonitor<CacheOptions> options,
+    TimeProvider time, ILogger<CacheTelemetry> logger)
+{
+    /// <summary>The values of the <c>outcome</c> label.</summary>
+    internal static class Outcomes
+    {
+        public const string Hit = "hit";
+        public const string Miss = "miss";
+        public const string Stale = "stale";
+        public const string Revalidated = "revalidated";
+        public const string Bypass = "bypass";
+        public const string ErrorPage = "error_page";
+    }
+
+    /// <summary>Counts a reader's request for <paramref name="primaryKey"/> (background work is not counted); returns the key's recent volume.</summary>
+    public double CountReader(string primaryKey, string site, HttpRequest request, bool background) =>
+        background ? traffic.VolumeOf(primaryKey) : traffic.Record(primaryKey, site, request);
+
+    /// <summary>Whether a fresh entry with this recent volume is due for refresh-ahead.</summary>
+    public bool IsRefreshAheadDue(Entries.CacheEntry entry, DateTimeOffset now, double volume) => traffic.IsRefreshAheadDue(entry, now, volume);
+
+    public void Record(HttpContext context, string site, string outcome, long startedTimestamp)
+    {
+        metrics.Request(site, outcome);
+        if (options.CurrentValue.AccessLog)
+        {
+            var request = context.Request;
+            LogAccess(logger, request.Method, request.Host.Value ?? "", request.Path.Value ?? "",
+                context.Response.StatusCode, outcome, time.GetElapsedTime(startedTimestamp).TotalMilliseconds);
+        }
+    }
+
+    [LoggerMessage(EventId = 1000, EventName = "Access", Level = LogLevel.Information,
+        Message = "{Method} {Host}{Path} {Status} {Outcome} {ElapsedMs:0.0} ms")]
+    private static partial void LogAccess(ILogger logger, string method, string host, string path, int status, string outcome, double elapsedMs);
+}

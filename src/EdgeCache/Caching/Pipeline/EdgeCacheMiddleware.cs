@@ -1,0 +1,137 @@
+using EdgeCache.Caching.Entries;
+using EdgeCache.Caching.Keys;
+using EdgeCache.Caching.Policy;
+using EdgeCache.Caching.Stores;
+using EdgeCache.Coverage;
+using EdgeCache.Degraded;
+using EdgeCache.Origin;
+using EdgeCache.Rules;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.Caching.Pipeline;
+
+/// <summary>
+/// The cache's first step, ahead of routing and of YARP's pipeline. It matches the rule, builds the
+/// key on the stack and probes the memory tier, once per request, and asks
+/// <see cref="RequestDecider"/>:
+/// <code>
+/// 1. Not GET/HEAD, or the status page          → on, without a context (forwarded untouched).
+/// 2. Rule; a bypass                            → on, with a context saying so.
+/// 3. Key (no string), memory probe, variant.
+/// 4. Decide (entries whose site is known): Hit → answered here; StaleOriginDown → answered here.
+/// 5. Anything else                             → on, with a <see cref="CacheRequestContext"/> carrying
+///                                                rule, facts, key and what memory held.
+/// </code>
+/// A hit allocates no key; its <c>Age</c> and <c>Cache-Status</c> values are built once per second of
+/// an entry's life and shared by every hit in that second.
+/// </summary>
+internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, TrafficTracker traffic,
+    Warming.WarmMarker warmMarker, IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, CacheResponder responder, OriginHealthMonitor health, CacheTelemetry telemetry, TimeProvider time)
+{
+    private readonly MemoryStore _memory = store.Memory;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var started = time.GetTimestamp();
+        var request = context.Request;
+
+        // Step 1: only GET and HEAD use the cache.
+        if (!HttpMethods.IsGet(request.Method) && !HttpMethods.IsHead(request.Method))
+        {
+            return next(context);
+        }
+        var path = request.Path.Value ?? "/";
+        if (path.Equals(degraded.CurrentValue.StatusPath, StringComparison.OrdinalIgnoreCase))
+        {
+            return next(context);
+        }
+
+        // Step 2: the rule, and what the request says.
+        var rule = rules.Current.Match(request.Host, path);
+        var facts = new RequestFacts(CachePolicy.BypassReason(request.Method, request.Headers, rule),
+            CachePolicy.ClientRequiresReload(request.Headers, options.CurrentValue), CachePolicy.CredentialsOf(request.Headers));
+        var background = warmMarker.IsWarming(request);
+        if (facts.BypassReason is not null)
+        {
+            context.Features.Set(new CacheRequestContext(rule, facts, background));
+            return next(context);
+        }
+
+        // Step 3: the key, spelt on the stack, and the memory tier.
+        MemoryItem? primary, variant = null;
+        string? primaryKey = null, variantKey = null;
+        var key = new KeyBuilder(stackalloc char[256]);
+        try
+        {
+            CacheKeys.WritePrimary(ref key, request, rule);
+            if (!_memory.TryGet(key.Span, out primary!))
+            {
+                primary = null;
+                primaryKey = key.ToString();
+            }
+        }
+        finally
+        {
+            key.Dispose();
+        }
+        if (primary is not null)
+        {
+            primaryKey = primary.Entry.Key;
+            if (primary.Entry.Kind == CacheEntryKind.VaryMarker)
+            {
+                variant = ProbeVariant(primary.Entry, request.Headers, out variantKey);
+            }
+        }
+
+        // Step 4: answered here when the entry's site is known and the decision is a hit or stale-while-down.
+        var item = primary?.Entry.Kind == CacheEntryKind.VaryMarker ? variant : primary;
+        if (item is { Site: { } site } && !facts.Reload && !background)
+        {
+            var now = time.GetUtcNow();
+            var entry = item.Entry;
+            var refreshAhead = CachePolicy.Classify(entry, now, facts.Credentials) == Freshness.Fresh
+                && traffic.IsRefreshAheadDue(entry, now, traffic.VolumeOf(primaryKey!));
+            var decision = RequestDecider.Decide(facts, entry, now, health.IsDegraded(site), refreshAhead);
+            if (decision.Action is RequestAction.Hit or RequestAction.StaleOriginDown)
+            {
+                traffic.Record(primaryKey!, site, request);
+                var write = decision.Action == RequestAction.Hit
+                    ? responder.WriteFastHitAsync(context, item, now)
+                    : responder.WriteStaleAsync(context, entry, rule, site, "origin-down");
+                telemetry.Record(context, site, decision.Action == RequestAction.Hit ? CacheTelemetry.Outcomes.Hit : CacheTelemetry.Outcomes.Stale, started);
+                return write;
+            }
+        }
+
+        // Step 5: the routed step takes it from here, without matching, keying or probing again.
+        context.Features.Set(new CacheRequestContext(rule, facts, background)
+        {
+            PrimaryKey = primaryKey,
+            PrimaryInMemory = primary?.Entry,
+            VariantKey = variantKey,
+            VariantInMemory = variant?.Entry,
+        });
+        return next(context);
+    }
+
+    private MemoryItem? ProbeVariant(CacheEntry marker, IHeaderDictionary headers, out string variantKey)
+    {
+        var key = new KeyBuilder(stackalloc char[256]);
+        try
+        {
+            CacheKeys.WriteVariant(ref key, marker.Key, marker.VaryHeaders, headers);
+            if (_memory.TryGet(key.Span, out var item))
+            {
+                variantKey = item.Entry.Key;
+                return item;
+            }
+            variantKey = key.ToString();
+            return null;
+        }
+        finally
+        {
+            key.Dispose();
+        }
+    }
+}

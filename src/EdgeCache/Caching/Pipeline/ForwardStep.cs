@@ -1,0 +1,61 @@
+using EdgeCache.Degraded;
+using EdgeCache.Origin;
+using EdgeCache.Protection;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
+
+namespace EdgeCache.Caching.Pipeline;
+
+/// <summary>
+/// Lets YARP forward a request untouched (other methods, bypasses, responses too large to store),
+/// within the origin's concurrency cap; if every origin is down, or the origin fails before
+/// anything was sent, the friendly error page instead.
+/// </summary>
+internal sealed class ForwardStep(OriginLimiter limiter, ErrorPageWriter errorPages, IOptionsMonitor<CacheOptions> options)
+{
+    /// <returns>The outcome: <paramref name="outcome"/>, or error_page.</returns>
+    public async Task<string> ForwardAsync(HttpContext context, RequestDelegate next, string cacheStatus, string outcome)
+    {
+        var proxy = context.Features.Get<IReverseProxyFeature>();
+        if (proxy is not null && OriginTarget.IsDegraded(proxy))
+        {
+            // Every origin is down: answer now rather than hold the reader on a dead or hung origin.
+            await errorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-down");
+            return CacheTelemetry.Outcomes.ErrorPage;
+        }
+        var keepTagHeaders = options.CurrentValue.ForwardTagHeaders;
+        context.Response.OnStarting(() =>
+        {
+            var headers = context.Response.Headers;
+            headers.Append(CacheStatus.HeaderName, cacheStatus);
+            if (!keepTagHeaders)
+            {
+                foreach (var name in CacheEntryFactory.TagHeaders)
+                {
+                    headers.Remove(name);
+                }
+            }
+            return Task.CompletedTask;
+        });
+        using (var slot = await limiter.AcquireAsync(proxy?.Cluster.Config.ClusterId ?? "", background: false, context.RequestAborted))
+        {
+            if (!slot.IsAcquired)
+            {
+                await errorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-busy");
+                return CacheTelemetry.Outcomes.ErrorPage;
+            }
+            await next(context);
+        }
+        if (!context.Response.HasStarted && context.Features.Get<IForwarderErrorFeature>() is { } error)
+        {
+            var failure = new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode, new HeaderDictionary(), default,
+                default, default, error.Error);
+            context.Response.Clear();
+            await errorPages.WriteAsync(context, failure.FailureStatus, failure.FailureDetail);
+            return CacheTelemetry.Outcomes.ErrorPage;
+        }
+        return outcome;
+    }
+}

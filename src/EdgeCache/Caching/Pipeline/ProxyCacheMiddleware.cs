@@ -1,0 +1,132 @@
+using EdgeCache.Caching.Entries;
+using EdgeCache.Caching.Fetching;
+using EdgeCache.Caching.Keys;
+using EdgeCache.Caching.Policy;
+using EdgeCache.Caching.Stores;
+using EdgeCache.Origin;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Model;
+
+namespace EdgeCache.Caching.Pipeline;
+
+/// <summary>
+/// The cache as a step of YARP's proxy pipeline (after load balancing picked a destination). It
+/// takes over from <see cref="EdgeCacheMiddleware"/> through the <see cref="CacheRequestContext"/>:
+/// <code>
+/// 1. No context (not GET/HEAD) or a bypass        → forwarded untouched (fwd=method, fwd=bypass).
+/// 2. The reader counted; the lookup finished in the persistent tier (memory was probed before
+///    routing); a Vary marker selects the variant. A store error is a miss.
+/// 3. Decide (<see cref="RequestDecider"/>, with the site degraded when no destination is up):
+///    Hit (refresh-ahead when due), StaleWhileRevalidate (refresh in the background) and
+///    StaleOriginDown are served from the entry.
+/// 4. Fetch, coalesced, conditional when the copy has validators: the stale deadline passed → the
+///    stale copy; the origin declared down first → the error page; the reader gone → nothing.
+/// 5. Answer: stored, revalidated or only for this reader → the response; too large → forwarded
+///    (streamed, uncached); failed → the copy within stale-if-error, else the error page.
+/// </code>
+/// Every response gets <c>Cache-Status</c>; every response from an entry gets <c>Age</c>.
+/// </summary>
+internal sealed class ProxyCacheMiddleware(RequestDelegate next, TieredStore store, FetchStep fetch, CacheResponder responder,
+    ForwardStep forward, CacheTelemetry telemetry, TimeProvider time)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var started = time.GetTimestamp();
+        var site = context.Features.Get<IReverseProxyFeature>()?.Cluster.Config.ClusterId ?? "none";
+        var request = context.Features.Get<CacheRequestContext>();
+        var outcome = request is null
+            ? await forward.ForwardAsync(context, next, CacheStatus.Forward("method"), CacheTelemetry.Outcomes.Bypass)
+            : await HandleAsync(context, request, site);
+        telemetry.Record(context, site, outcome, started);
+    }
+
+    private async Task<string> HandleAsync(HttpContext context, CacheRequestContext request, string site)
+    {
+        // Step 1: a bypass goes through YARP untouched.
+        if (request.Facts.BypassReason is { } reason)
+        {
+            return await forward.ForwardAsync(context, next, CacheStatus.Forward("bypass", detail: reason), CacheTelemetry.Outcomes.Bypass);
+        }
+
+        // Step 2: count the reader, finish the lookup.
+        var primaryKey = request.PrimaryKey!;
+        var volume = telemetry.CountReader(primaryKey, site, context.Request, request.Background);
+        var (entry, key, varyMiss) = await LookupAsync(request, context.Request.Headers, context.RequestAborted);
+
+        // Step 3: decide.
+        var now = time.GetUtcNow();
+        var target = OriginTarget.From(context.Features.Get<IReverseProxyFeature>());
+        var refreshAhead = entry is not null && telemetry.IsRefreshAheadDue(entry, now, volume);
+        var decision = RequestDecider.Decide(request.Facts, entry, now, siteDegraded: target is null, refreshAhead);
+        switch (decision.Action)
+        {
+            case RequestAction.Hit:
+                await responder.WriteHitAsync(context, entry!, site);
+                return CacheTelemetry.Outcomes.Hit;
+            case RequestAction.HitRefreshAhead:
+                fetch.StartBackgroundRefresh(context, request, primaryKey, key, entry!);
+                await responder.WriteHitAsync(context, entry!, site);
+                return CacheTelemetry.Outcomes.Hit;
+            case RequestAction.StaleWhileRevalidate:
+                fetch.StartBackgroundRefresh(context, request, primaryKey, key, entry!);
+                await responder.WriteHitAsync(context, entry!, site, detail: "stale-while-revalidate");
+                return CacheTelemetry.Outcomes.Hit;
+            case RequestAction.StaleOriginDown:
+                // The origin is known down: the copy at once; the probes find the recovery.
+                await responder.WriteStaleAsync(context, entry!, request.Rule, site, "origin-down");
+                return CacheTelemetry.Outcomes.Stale;
+        }
+
+        // Step 4: fetch.
+        var fetched = await fetch.FetchForReaderAsync(context, request, primaryKey, key, entry, target, decision.Wait);
+        switch (fetched.End)
+        {
+            case FetchEnd.Deadline:
+                await responder.WriteStaleAsync(context, entry!, request.Rule, site, "deadline");
+                return CacheTelemetry.Outcomes.Stale;
+            case FetchEnd.OriginDown:
+                await responder.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-down");
+                return CacheTelemetry.Outcomes.ErrorPage;
+            case FetchEnd.ReaderGone:
+                return CacheTelemetry.Outcomes.Miss;
+        }
+
+        // Step 5: answer.
+        var result = fetched.Result!;
+        var fwd = request.Facts.Reload ? "request" : entry is not null ? "stale" : varyMiss ? "vary-miss" : "miss";
+        switch (result.Kind)
+        {
+            case FetchKind.Stored or FetchKind.Revalidated or FetchKind.Uncacheable:
+                await responder.WriteFetchedAsync(context, result, fwd, revalidating: entry is not null, fetched.Collapsed, site);
+                return result.Kind == FetchKind.Revalidated ? CacheTelemetry.Outcomes.Revalidated : CacheTelemetry.Outcomes.Miss;
+            case FetchKind.TooLarge:
+                // Too large to store: YARP streams it straight through, uncached.
+                return await forward.ForwardAsync(context, next, CacheStatus.Forward("miss", detail: "too-large"), CacheTelemetry.Outcomes.Miss);
+            default:
+                if (entry is not null && CachePolicy.CanServeStaleOnError(entry, time.GetUtcNow()))
+                {
+                    await responder.WriteStaleAsync(context, entry, request.Rule, site, result.Detail);
+                    return CacheTelemetry.Outcomes.Stale;
+                }
+                await responder.WriteErrorAsync(context, result.Origin.FailureStatus, result.Detail);
+                return CacheTelemetry.Outcomes.ErrorPage;
+        }
+    }
+
+    /// <summary>The stored entry for the reader, its key, and whether a Vary marker named a variant that is not stored.</summary>
+    private async Task<(CacheEntry? Entry, string Key, bool VaryMiss)> LookupAsync(CacheRequestContext request, IHeaderDictionary headers,
+        CancellationToken cancellationToken)
+    {
+        var primaryKey = request.PrimaryKey!;
+        var primary = request.PrimaryInMemory ?? await store.GetAsync(primaryKey, memoryProbed: true, cancellationToken);
+        if (primary is not { Kind: CacheEntryKind.VaryMarker })
+        {
+            return (primary, primaryKey, false);
+        }
+        // The variant: memory was probed before routing only when the marker came from memory.
+        var probed = request.VariantKey is not null;
+        var variantKey = request.VariantKey ?? CacheKeys.Variant(primaryKey, primary.VaryHeaders, headers);
+        var variant = request.VariantInMemory ?? await store.GetAsync(variantKey, memoryProbed: probed, cancellationToken);
+        return (variant is { Kind: CacheEntryKind.Response } ? variant : null, variantKey, variant is null);
+    }
+}
