@@ -173,6 +173,8 @@ internal static class AdminEndpoints
                 return Invalid("urls", "give a non-empty urls array or a sitemap URL");
             }
             var results = await warmer.WarmAsync(urls, sitemaps, pauseWhileDegraded: false, context.RequestAborted);
+            // "Cached now" includes the shared tier, so every node has the pages: wait (a while) for the writes behind the answers.
+            await store.FlushAsync().WaitAsync(TimeSpan.FromSeconds(5), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
             return Results.Json(new { warmed = results.Count, results });
         });
 

@@ -31,7 +31,16 @@ internal sealed class TestProxy : IAsyncDisposable
     public HttpClient Management { get; }
     public IServiceProvider Services => _host.Services;
 
-    public static async Task<TestProxy> StartAsync(Uri origin, string? cacheDir = null, TimeProvider? clock = null, params string[] extraArgs)
+    public static Task<TestProxy> StartAsync(Uri origin, string? cacheDir = null, TimeProvider? clock = null, params string[] extraArgs) =>
+        StartAsync(origin, services: null, cacheDir, clock, extraArgs);
+
+    /// <param name="origin">The origin's address.</param>
+    /// <param name="services">Replaces services after EdgeCache registered its own (a slow disk, say).</param>
+    /// <param name="cacheDir">The disk tier's folder; a new one when null.</param>
+    /// <param name="clock">EdgeCache's clock.</param>
+    /// <param name="extraArgs">More command-line arguments.</param>
+    public static async Task<TestProxy> StartAsync(Uri origin, Action<IServiceCollection>? services, string? cacheDir = null,
+        TimeProvider? clock = null, params string[] extraArgs)
     {
         cacheDir ??= TempDirectory.Create("edgecache-cache");
         var contentRoot = TempDirectory.Create("edgecache-root");
@@ -46,12 +55,13 @@ internal sealed class TestProxy : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             .. extraArgs,
         ];
-        var host = EdgeCacheHost.Build(CommandLine.Parse(args), services =>
+        var host = EdgeCacheHost.Build(CommandLine.Parse(args), collection =>
         {
             if (clock is not null)
             {
-                services.AddSingleton(clock);
+                collection.AddSingleton(clock);
             }
+            services?.Invoke(collection);
         }, contentRoot);
         await host.StartAsync();
         var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })

@@ -47,6 +47,14 @@ public sealed class SharedCacheTests : IAsyncLifetime
         await _redis.DisposeAsync();
     }
 
+    /// <summary>A's answer, once its entry reached Redis (written behind the answer) so B can read it.</summary>
+    private async Task<string> FetchOnA(string path)
+    {
+        var body = await _a.Client.GetStringAsync(path);
+        await _a.Get<TieredStore>().FlushAsync();
+        return body;
+    }
+
     private static string CacheStatus(HttpResponseMessage response) =>
         response.Headers.TryGetValues("Cache-Status", out var values) ? string.Join(", ", values) : "";
 
@@ -83,7 +91,7 @@ public sealed class SharedCacheTests : IAsyncLifetime
     [Fact]
     public async Task PageFetchedThroughA_HitOnB_NoOriginRequest()
     {
-        await _a.Client.GetStringAsync("/shared");
+        await FetchOnA("/shared");
 
         var onB = await _b.Client.GetAsync("/shared");
 
@@ -95,7 +103,7 @@ public sealed class SharedCacheTests : IAsyncLifetime
     [Fact]
     public async Task PurgeUrlOnA_BMissesWithinASecond()
     {
-        await _a.Client.GetStringAsync("/p");
+        await FetchOnA("/p");
         await _b.Client.GetStringAsync("/p"); // now in B's memory tier too
 
         var purge = await Admin(_a, HttpMethod.Post, "/admin/purge", $$"""{"url":"{{Url("/p")}}"}""");
@@ -109,7 +117,7 @@ public sealed class SharedCacheTests : IAsyncLifetime
     [Fact]
     public async Task SoftPurge_ThenOriginDown_StillServedStale()
     {
-        await _a.Client.GetStringAsync("/soft");
+        await FetchOnA("/soft");
         await _b.Client.GetStringAsync("/soft");
 
         await Admin(_a, HttpMethod.Post, "/admin/purge", $$"""{"url":"{{Url("/soft")}}","soft":true}""");
@@ -127,7 +135,7 @@ public sealed class SharedCacheTests : IAsyncLifetime
     {
         foreach (var path in new[] { "/news/1", "/news/2", "/sport/1", "/other/1" })
         {
-            await _a.Client.GetStringAsync(path);
+            await FetchOnA(path);
         }
 
         var byTag = await (await Admin(_a, HttpMethod.Post, "/admin/purge", """{"tag":"news"}""")).Content.ReadFromJsonAsync<JsonElement>();
@@ -143,7 +151,7 @@ public sealed class SharedCacheTests : IAsyncLifetime
     [Fact]
     public async Task RedisKilled_RequestsKeepSucceeding_RestartedTierComesBack()
     {
-        await _a.Client.GetStringAsync("/before");
+        await FetchOnA("/before");
         await _redis.KillAsync();
 
         for (var i = 0; i < 5; i++)
@@ -158,14 +166,14 @@ public sealed class SharedCacheTests : IAsyncLifetime
         // A node may have missed purges while disconnected: its memory tier is cleared on reconnect.
         await Eventually(() => Task.FromResult(_a.Get<MemoryStore>().Count == 0), "A clearing its memory tier");
         Assert.Contains("fwd=miss", CacheStatus(await _a.Client.GetAsync("/before")));
-        await _a.Client.GetStringAsync("/after");
+        await FetchOnA("/after");
         Assert.StartsWith("EdgeCache; hit", CacheStatus(await _b.Client.GetAsync("/after")));
     }
 
     [Fact]
     public async Task Admin_Auth_NoTokenWrongTokenRightToken()
     {
-        await _a.Client.GetStringAsync("/guarded");
+        await FetchOnA("/guarded");
         var body = $$"""{"url":"{{Url("/guarded")}}"}""";
 
         var none = await Admin(_a, HttpMethod.Post, "/admin/purge", body, token: null);
@@ -207,7 +215,7 @@ public sealed class SharedCacheTests : IAsyncLifetime
     [Fact]
     public async Task AdminEntry_CachedPage_DescribesIt()
     {
-        await _a.Client.GetStringAsync("/news/entry");
+        await FetchOnA("/news/entry");
 
         var entry = await (await Admin(_b, HttpMethod.Get, "/admin/entry?url=" + Uri.EscapeDataString(Url("/news/entry")))).Content.ReadFromJsonAsync<JsonElement>();
 

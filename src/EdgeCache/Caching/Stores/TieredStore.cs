@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
 using EdgeCache.Caching.Entries;
 using Microsoft.Extensions.Logging;
 
@@ -7,24 +9,51 @@ namespace EdgeCache.Caching.Stores;
 /// Memory in front of a persistent tier. A lookup that misses memory but hits the persistent tier
 /// promotes the entry. Every tier failure is logged and becomes a miss (or a skipped write):
 /// the store never fails a request.
+/// <para>
+/// Respond first, persist afterwards: a write goes to memory at once and to the persistent tier
+/// (disk, Redis) through a bounded queue drained by one background writer, so no reader waits for
+/// a rename or a Redis round trip. A full queue drops the write (counted), never blocks a reader;
+/// a later write of the same key replaces the queued one. Removals and purges take the queued
+/// writes they match with them and wait for the write in progress, so a purged page is never
+/// written back. A crash may lose the last queued writes, never corrupt one (each is atomic).
+/// </para>
 /// </summary>
-internal sealed partial class TieredStore
+internal sealed partial class TieredStore : IAsyncDisposable
 {
+    /// <summary>Most entries waiting for the persistent tier.</summary>
+    public const int PersistentQueueLength = 1024;
+
     private readonly MemoryStore _memory;
     private readonly ICacheStore? _persistent;
     private readonly ILogger _logger;
     private readonly Metrics.EdgeCacheMetrics? _metrics;
+    private readonly ConcurrentDictionary<string, CacheEntry> _pending = new(StringComparer.Ordinal);
+    private readonly Channel<string> _queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly SemaphoreSlim _persistentLock = new(1, 1); // one persistent write, removal or purge at a time
+    private readonly Lock _idleLock = new();
+    private TaskCompletionSource _idle = CompletedIdle();
+    private int _outstanding; // guarded by _idleLock
+    private readonly Task _writer;
 
-    public TieredStore(MemoryStore memory, ICacheStore? persistent, ILogger<TieredStore> logger, Metrics.EdgeCacheMetrics? metrics = null)
+    private readonly int _queueLength;
+
+    public TieredStore(MemoryStore memory, ICacheStore? persistent, ILogger<TieredStore> logger, Metrics.EdgeCacheMetrics? metrics = null,
+        int queueLength = PersistentQueueLength)
     {
+        _queueLength = queueLength;
         _metrics = metrics;
         _memory = memory;
         _persistent = persistent;
         _logger = logger;
+        _writer = persistent is null ? Task.CompletedTask : Task.Run(WriteBehindAsync);
     }
 
     public MemoryStore Memory => _memory;
     public ICacheStore? Persistent => _persistent;
+
+    /// <summary>Writes dropped because the persistent queue was full.</summary>
+    public long DroppedWrites => Interlocked.Read(ref _droppedWrites);
+    private long _droppedWrites;
 
     public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken) =>
         GetAsync(key, memoryProbed: false, cancellationToken);
@@ -39,15 +68,22 @@ internal sealed partial class TieredStore
         {
             return entry;
         }
-        try
+        if (_pending.TryGetValue(key, out var queued))
         {
-            entry = await _persistent.GetAsync(key, cancellationToken);
+            entry = queued; // evicted from memory before it reached the persistent tier
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        else
         {
-            LogStoreError(_logger, _persistent.Name, "read", ex);
-            _metrics?.StoreError(_persistent.Name);
-            return null;
+            try
+            {
+                entry = await _persistent.GetAsync(key, cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogStoreError(_logger, _persistent.Name, "read", ex);
+                _metrics?.StoreError(_persistent.Name);
+                return null;
+            }
         }
         if (entry is not null)
         {
@@ -59,6 +95,7 @@ internal sealed partial class TieredStore
     /// <summary>Notes the site (YARP cluster) a memory-tier entry was served for: later hits on it are answered before routing.</summary>
     public void RememberSite(string key, string site) => _memory.RememberSite(key, site);
 
+    /// <summary>Stores in memory now and queues the persistent write; returns once memory has it.</summary>
     public async ValueTask SetAsync(CacheEntry entry, CancellationToken cancellationToken)
     {
         await _memory.SetAsync(entry, cancellationToken);
@@ -66,13 +103,42 @@ internal sealed partial class TieredStore
         {
             return;
         }
-        try
+        var added = false;
+        lock (_idleLock)
         {
-            await _persistent.SetAsync(entry, cancellationToken);
+            while (true)
+            {
+                if (_pending.TryGetValue(entry.Key, out var queued))
+                {
+                    if (_pending.TryUpdate(entry.Key, entry, queued))
+                    {
+                        return; // the queued write takes the newer entry
+                    }
+                    continue; // the writer or a purge took it meanwhile
+                }
+                if (_pending.Count >= _queueLength)
+                {
+                    Interlocked.Increment(ref _droppedWrites);
+                    break;
+                }
+                if (_pending.TryAdd(entry.Key, entry))
+                {
+                    if (_outstanding++ == 0)
+                    {
+                        _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                    }
+                    added = true;
+                    break;
+                }
+            }
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        if (added)
         {
-            LogStoreError(_logger, _persistent.Name, "write", ex);
+            _queue.Writer.TryWrite(entry.Key);
+        }
+        else
+        {
+            LogWriteDropped(_logger, _persistent.Name, entry.Key);
             _metrics?.StoreError(_persistent.Name);
         }
     }
@@ -84,8 +150,10 @@ internal sealed partial class TieredStore
         {
             return;
         }
+        await _persistentLock.WaitAsync(CancellationToken.None);
         try
         {
+            _pending.TryRemove(key, out _);
             await _persistent.RemoveAsync(key, cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -93,28 +161,111 @@ internal sealed partial class TieredStore
             LogStoreError(_logger, _persistent.Name, "remove", ex);
             _metrics?.StoreError(_persistent.Name);
         }
+        finally
+        {
+            _persistentLock.Release();
+        }
     }
 
     /// <summary>Purges every tier; a failing tier is logged and the others still purged. Returns the most entries any tier matched.</summary>
     public async ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
     {
         var count = await _memory.PurgeAsync(request, cancellationToken);
-        if (_persistent is not null)
+        if (_persistent is null)
         {
-            try
+            return count;
+        }
+        await _persistentLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            foreach (var (key, entry) in _pending)
             {
-                count = Math.Max(count, await _persistent.PurgeAsync(request, cancellationToken));
+                if (request.Matches(key, entry.Tags))
+                {
+                    if (request.Soft)
+                    {
+                        _pending.TryUpdate(key, PurgeRequest.MarkStale(entry), entry);
+                    }
+                    else
+                    {
+                        _pending.TryRemove(key, out _);
+                    }
+                }
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogStoreError(_logger, _persistent.Name, "purge", ex);
-                _metrics?.StoreError(_persistent.Name);
-            }
+            count = Math.Max(count, await _persistent.PurgeAsync(request, cancellationToken));
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogStoreError(_logger, _persistent.Name, "purge", ex);
+            _metrics?.StoreError(_persistent.Name);
+        }
+        finally
+        {
+            _persistentLock.Release();
         }
         return count;
+    }
+
+    /// <summary>Completes when every write queued so far has reached the persistent tier (or failed, or was purged).</summary>
+    public Task FlushAsync()
+    {
+        lock (_idleLock)
+        {
+            return _idle.Task;
+        }
+    }
+
+    private async Task WriteBehindAsync()
+    {
+        await foreach (var key in _queue.Reader.ReadAllAsync())
+        {
+            await _persistentLock.WaitAsync();
+            try
+            {
+                // Taken under the lock: a removal or purge either took it already or waits for this write.
+                if (_pending.TryRemove(key, out var entry))
+                {
+                    await _persistent!.SetAsync(entry, CancellationToken.None);
+                }
+            }
+            catch (Exception ex)
+            {
+                LogStoreError(_logger, _persistent!.Name, "write", ex);
+                _metrics?.StoreError(_persistent.Name);
+            }
+            finally
+            {
+                _persistentLock.Release();
+                lock (_idleLock)
+                {
+                    if (--_outstanding == 0)
+                    {
+                        _idle.TrySetResult();
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Writes what is queued (up to 10 s), then stops the writer.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    private static TaskCompletionSource CompletedIdle()
+    {
+        var idle = new TaskCompletionSource();
+        idle.SetResult();
+        return idle;
     }
 
     [LoggerMessage(EventId = 2010, EventName = "StoreError", Level = LogLevel.Warning,
         Message = "Cache tier {Tier} failed to {Operation}; treated as a miss")]
     private static partial void LogStoreError(ILogger logger, string tier, string operation, Exception exception);
+
+    [LoggerMessage(EventId = 2011, EventName = "PersistentWriteDropped", Level = LogLevel.Debug,
+        Message = "The {Tier} write queue is full: {Key} stays in memory only")]
+    private static partial void LogWriteDropped(ILogger logger, string tier, string key);
 }
