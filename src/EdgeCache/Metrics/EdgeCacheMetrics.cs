@@ -27,7 +27,7 @@ internal sealed class EdgeCacheMetrics
     {
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("edgecache.requests", "{request}",
-            "Requests by cache outcome: hit, miss, stale (served for an origin failure), revalidated, bypass, error_page.");
+            "Requests by cache outcome: hit, stale (served for an origin failure), miss (fetched and stored), revalidated, bypass, uncacheable, too_large, error_page, client_abort.");
         _staleServed = meter.CreateCounter<long>("edgecache.stale_served", "{response}",
             "Stale copies served because the origin failed, by reason: origin-down, origin-error, origin-timeout, deadline.");
         _originDuration = meter.CreateHistogram<double>("edgecache.origin.request.duration", "s",

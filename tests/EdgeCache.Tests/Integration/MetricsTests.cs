@@ -46,6 +46,28 @@ public sealed class MetricsTests : IAsyncLifetime
     private const string Site = "origin";
 
     [Fact]
+    public async Task Scrape_UncacheableTooLargeAndBypass_EachCountedUnderItsOwnOutcome()
+    {
+        _origin.Respond(context => context.Request.Path.Value switch
+        {
+            "/private" => _origin.Answer(context, "mine", ("Cache-Control", "private, max-age=60")),
+            "/large" => _origin.Answer(context, new string('x', 2048), ("Cache-Control", "public, max-age=60")),
+            _ => _origin.Answer(context, "posted"),
+        });
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs: "--EdgeCache:Cache:MaxObjectBytes=1024");
+        var before = await proxy.Management.GetStringAsync("/metrics");
+
+        await proxy.Client.GetStringAsync("/private");
+        await proxy.Client.GetStringAsync("/large");
+        await proxy.Client.PostAsync("/form", new StringContent("x"));
+        var after = await proxy.Management.GetStringAsync("/metrics");
+
+        double Delta(string outcome) => Value(after, $"edgecache_requests_total{{outcome=\"{outcome}\",site=\"{Site}\"}}")
+            - Value(before, $"edgecache_requests_total{{outcome=\"{outcome}\",site=\"{Site}\"}}");
+        Assert.Equal((1, 1, 1, 0), (Delta("uncacheable"), Delta("too_large"), Delta("bypass"), Delta("miss")));
+    }
+
+    [Fact]
     public async Task Scrape_AfterMissHitOutageStale_CountersMovedByExactlyThat()
     {
         var before = await ScrapeAsync();

@@ -1,3 +1,4 @@
+using EdgeCache.Caching.Policy;
 using EdgeCache.Metrics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
@@ -12,17 +13,6 @@ namespace EdgeCache.Caching.Pipeline;
 internal sealed partial class CacheTelemetry(EdgeCacheMetrics metrics, Coverage.TrafficTracker traffic, IOptionsMonitor<CacheOptions> options,
     TimeProvider time, ILogger<CacheTelemetry> logger)
 {
-    /// <summary>The values of the <c>outcome</c> label.</summary>
-    internal static class Outcomes
-    {
-        public const string Hit = "hit";
-        public const string Miss = "miss";
-        public const string Stale = "stale";
-        public const string Revalidated = "revalidated";
-        public const string Bypass = "bypass";
-        public const string ErrorPage = "error_page";
-    }
-
     /// <summary>Counts a reader's request for <paramref name="primaryKey"/> (background work is not counted); returns the key's recent volume.</summary>
     public double CountReader(string primaryKey, string site, HttpRequest request, bool background) =>
         background ? traffic.VolumeOf(primaryKey) : traffic.Record(primaryKey, site, request);
@@ -30,14 +20,14 @@ internal sealed partial class CacheTelemetry(EdgeCacheMetrics metrics, Coverage.
     /// <summary>Whether a fresh entry with this recent volume is due for refresh-ahead.</summary>
     public bool IsRefreshAheadDue(Entries.CacheEntry entry, DateTimeOffset now, double volume) => traffic.IsRefreshAheadDue(entry, now, volume);
 
-    public void Record(HttpContext context, string site, string outcome, long startedTimestamp)
+    public void Record(HttpContext context, string site, CacheOutcome outcome, long startedTimestamp)
     {
-        metrics.Request(site, outcome);
+        metrics.Request(site, outcome.Label());
         if (options.CurrentValue.AccessLog)
         {
             var request = context.Request;
             LogAccess(logger, request.Method, request.Host.Value ?? "", request.Path.Value ?? "",
-                context.Response.StatusCode, outcome, time.GetElapsedTime(startedTimestamp).TotalMilliseconds);
+                context.Response.StatusCode, outcome.Label(), time.GetElapsedTime(startedTimestamp).TotalMilliseconds);
         }
     }
 

@@ -99,7 +99,7 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
                 var write = decision.Action == RequestAction.Hit
                     ? responder.WriteFastHitAsync(context, item, now)
                     : responder.WriteStaleAsync(context, entry, rule, site, "origin-down");
-                telemetry.Record(context, site, decision.Action == RequestAction.Hit ? CacheTelemetry.Outcomes.Hit : CacheTelemetry.Outcomes.Stale, started);
+                telemetry.Record(context, site, decision.Action == RequestAction.Hit ? CacheOutcome.Hit : CacheOutcome.Stale, started);
                 return write;
             }
         }

@@ -1,3 +1,4 @@
+using EdgeCache.Caching.Policy;
 using EdgeCache.Degraded;
 using EdgeCache.Origin;
 using EdgeCache.Protection;
@@ -15,15 +16,15 @@ namespace EdgeCache.Caching.Pipeline;
 /// </summary>
 internal sealed class ForwardStep(OriginLimiter limiter, ErrorPageWriter errorPages, IOptionsMonitor<CacheOptions> options)
 {
-    /// <returns>The outcome: <paramref name="outcome"/>, or error_page.</returns>
-    public async Task<string> ForwardAsync(HttpContext context, RequestDelegate next, string cacheStatus, string outcome)
+    /// <returns>The outcome: <paramref name="outcome"/>, or the error page.</returns>
+    public async Task<CacheOutcome> ForwardAsync(HttpContext context, RequestDelegate next, string cacheStatus, CacheOutcome outcome)
     {
         var proxy = context.Features.Get<IReverseProxyFeature>();
         if (proxy is not null && OriginTarget.IsDegraded(proxy))
         {
             // Every origin is down: answer now rather than hold the reader on a dead or hung origin.
             await errorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-down");
-            return CacheTelemetry.Outcomes.ErrorPage;
+            return CacheOutcome.ErrorPage;
         }
         var keepTagHeaders = options.CurrentValue.ForwardTagHeaders;
         context.Response.OnStarting(() =>
@@ -44,7 +45,7 @@ internal sealed class ForwardStep(OriginLimiter limiter, ErrorPageWriter errorPa
             if (!slot.IsAcquired)
             {
                 await errorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-busy");
-                return CacheTelemetry.Outcomes.ErrorPage;
+                return CacheOutcome.ErrorPage;
             }
             await next(context);
         }
@@ -54,7 +55,7 @@ internal sealed class ForwardStep(OriginLimiter limiter, ErrorPageWriter errorPa
                 default, default, error.Error);
             context.Response.Clear();
             await errorPages.WriteAsync(context, failure.FailureStatus, failure.FailureDetail);
-            return CacheTelemetry.Outcomes.ErrorPage;
+            return CacheOutcome.ErrorPage;
         }
         return outcome;
     }

@@ -35,17 +35,17 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, TieredStore sto
         var site = context.Features.Get<IReverseProxyFeature>()?.Cluster.Config.ClusterId ?? "none";
         var request = context.Features.Get<CacheRequestContext>();
         var outcome = request is null
-            ? await forward.ForwardAsync(context, next, CacheStatus.Forward("method"), CacheTelemetry.Outcomes.Bypass)
+            ? await forward.ForwardAsync(context, next, CacheStatus.Forward("method"), CacheOutcome.Bypass)
             : await HandleAsync(context, request, site);
         telemetry.Record(context, site, outcome, started);
     }
 
-    private async Task<string> HandleAsync(HttpContext context, CacheRequestContext request, string site)
+    private async Task<CacheOutcome> HandleAsync(HttpContext context, CacheRequestContext request, string site)
     {
         // Step 1: a bypass goes through YARP untouched.
         if (request.Facts.BypassReason is { } reason)
         {
-            return await forward.ForwardAsync(context, next, CacheStatus.Forward("bypass", detail: reason), CacheTelemetry.Outcomes.Bypass);
+            return await forward.ForwardAsync(context, next, CacheStatus.Forward("bypass", detail: reason), CacheOutcome.Bypass);
         }
 
         // Step 2: count the reader, finish the lookup.
@@ -62,19 +62,19 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, TieredStore sto
         {
             case RequestAction.Hit:
                 await responder.WriteHitAsync(context, entry!, site);
-                return CacheTelemetry.Outcomes.Hit;
+                return CacheOutcome.Hit;
             case RequestAction.HitRefreshAhead:
                 fetch.StartBackgroundRefresh(context, request, primaryKey, key, entry!);
                 await responder.WriteHitAsync(context, entry!, site);
-                return CacheTelemetry.Outcomes.Hit;
+                return CacheOutcome.Hit;
             case RequestAction.StaleWhileRevalidate:
                 fetch.StartBackgroundRefresh(context, request, primaryKey, key, entry!);
                 await responder.WriteHitAsync(context, entry!, site, detail: "stale-while-revalidate");
-                return CacheTelemetry.Outcomes.Hit;
+                return CacheOutcome.Hit;
             case RequestAction.StaleOriginDown:
                 // The origin is known down: the copy at once; the probes find the recovery.
                 await responder.WriteStaleAsync(context, entry!, request.Rule, site, "origin-down");
-                return CacheTelemetry.Outcomes.Stale;
+                return CacheOutcome.Stale;
         }
 
         // Step 4: fetch.
@@ -83,12 +83,12 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, TieredStore sto
         {
             case FetchEnd.Deadline:
                 await responder.WriteStaleAsync(context, entry!, request.Rule, site, "deadline");
-                return CacheTelemetry.Outcomes.Stale;
+                return CacheOutcome.Stale;
             case FetchEnd.OriginDown:
                 await responder.WriteErrorAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-down");
-                return CacheTelemetry.Outcomes.ErrorPage;
+                return CacheOutcome.ErrorPage;
             case FetchEnd.ReaderGone:
-                return CacheTelemetry.Outcomes.Miss;
+                return CacheOutcome.ClientAbort;
         }
 
         // Step 5: answer.
@@ -98,18 +98,23 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, TieredStore sto
         {
             case FetchKind.Stored or FetchKind.Revalidated or FetchKind.Uncacheable:
                 await responder.WriteFetchedAsync(context, result, fwd, revalidating: entry is not null, fetched.Collapsed, site);
-                return result.Kind == FetchKind.Revalidated ? CacheTelemetry.Outcomes.Revalidated : CacheTelemetry.Outcomes.Miss;
+                return result.Kind switch
+                {
+                    FetchKind.Revalidated => CacheOutcome.Revalidated,
+                    FetchKind.Uncacheable => CacheOutcome.Uncacheable,
+                    _ => CacheOutcome.Miss,
+                };
             case FetchKind.TooLarge:
                 // Too large to store: YARP streams it straight through, uncached.
-                return await forward.ForwardAsync(context, next, CacheStatus.Forward("miss", detail: "too-large"), CacheTelemetry.Outcomes.Miss);
+                return await forward.ForwardAsync(context, next, CacheStatus.Forward("miss", detail: "too-large"), CacheOutcome.TooLarge);
             default:
                 if (entry is not null && CachePolicy.CanServeStaleOnError(entry, time.GetUtcNow()))
                 {
                     await responder.WriteStaleAsync(context, entry, request.Rule, site, result.Detail);
-                    return CacheTelemetry.Outcomes.Stale;
+                    return CacheOutcome.Stale;
                 }
                 await responder.WriteErrorAsync(context, result.Origin.FailureStatus, result.Detail);
-                return CacheTelemetry.Outcomes.ErrorPage;
+                return CacheOutcome.ErrorPage;
         }
     }
 
