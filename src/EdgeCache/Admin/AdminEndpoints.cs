@@ -241,16 +241,6 @@ internal static class AdminEndpoints
         Uri.TryCreate(value, UriKind.Absolute, out url!) && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps);
 
     /// <summary>The entry as stored, without promoting it: memory first, then the persistent tier.</summary>
-    private static async Task<(CacheEntry? Entry, string Tier)> FindAsync(TieredStore store, string key, CancellationToken cancellationToken)
-    {
-        if (await store.Memory.GetAsync(key, cancellationToken) is { } inMemory)
-        {
-            return (inMemory, store.Memory.Name);
-        }
-        if (store.Persistent is { } persistent && await persistent.GetAsync(key, cancellationToken) is { } stored)
-        {
-            return (stored, persistent.Name);
-        }
-        return (null, "");
-    }
+    private static async Task<(CacheEntry? Entry, string Tier)> FindAsync(TieredStore store, string key, CancellationToken cancellationToken) =>
+        await store.PeekAsync(key, cancellationToken);
 }

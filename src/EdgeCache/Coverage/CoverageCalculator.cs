@@ -89,18 +89,15 @@ internal sealed partial class CoverageCalculator : BackgroundService
     /// <summary>A copy that could be served if the origin died now; looked up without promoting it into memory.</summary>
     private async Task<bool> IsServableAsync(string key, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var entry = await _store.Memory.GetAsync(key, cancellationToken);
-        if (entry is null && _store.Persistent is { } persistent)
+        CacheEntry? entry;
+        try
         {
-            try
-            {
-                entry = await persistent.GetAsync(key, cancellationToken);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogLookupFailed(_logger, ex);
-                return false;
-            }
+            (entry, _) = await _store.PeekAsync(key, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogLookupFailed(_logger, ex);
+            return false;
         }
         return entry switch
         {

@@ -55,6 +55,8 @@ internal sealed class EdgeCacheMetrics
             "{entry}", "Entries held, by storage tier.");
         meter.CreateObservableGauge("edgecache.cache.bytes", () => Tiers(services, t => t.Bytes),
             "By", "Bytes held, by storage tier.");
+        meter.CreateObservableCounter("edgecache.lookups", () => Tiers(services, t => t.Lookups),
+            "{lookup}", "Lookups made in the tier, found or not.");
         meter.CreateObservableCounter("edgecache.evictions", () => Tiers(services, t => t.Evictions),
             "{entry}", "Entries evicted to stay within the tier's bound.");
         meter.CreateObservableCounter("edgecache.corrupt_entries", () => Tiers(services, t => t.Corrupt),
@@ -120,13 +122,13 @@ internal sealed class EdgeCacheMetrics
     private static OriginHealthMonitor Health(IServiceProvider services) => services.GetRequiredService<OriginHealthMonitor>();
 
     /// <summary>What a tier can tell; null where it cannot (Redis keeps its own counts).</summary>
-    private readonly record struct TierFigures(string Tier, long? Count, long? Bytes, long? Evictions, long? Corrupt);
+    private readonly record struct TierFigures(string Tier, long? Count, long? Bytes, long? Evictions, long? Corrupt, long? Lookups = null);
 
     private static IEnumerable<Measurement<long>> Tiers(IServiceProvider services, Func<TierFigures, long?> pick)
     {
         var store = services.GetRequiredService<TieredStore>();
         var memory = store.Memory;
-        var figures = new List<TierFigures> { new(memory.Name, memory.Count, memory.Bytes, memory.Evictions, null) };
+        var figures = new List<TierFigures> { new(memory.Name, memory.Count, memory.Bytes, memory.Evictions, null, memory.Lookups) };
         switch (store.Persistent)
         {
             case DiskStore disk:

@@ -52,7 +52,9 @@ internal sealed class OriginRequestTransformProvider : ITransformProvider
             {
                 if (IsRoutingOverride(header.Key))
                 {
-                    rule ??= rules.Current.Match(request.Host, request.Path.Value ?? "/");
+                    rule ??= transform.HttpContext.Features.Get<Caching.Pipeline.CacheRequestContext>()?.Rule
+                        ?? transform.HttpContext.Features.Get<MatchedRule>()?.Rule
+                        ?? rules.Current.Match(request.Host, request.Path.Value ?? "/");
                     if (!rule.KeyHeaders.Contains(header.Key, StringComparer.OrdinalIgnoreCase))
                     {
                         (dropped ??= []).Add(header.Key);

@@ -63,6 +63,7 @@ internal sealed partial class RequestGuardMiddleware(RequestDelegate next, RuleS
         if (request.QueryString.HasValue)
         {
             var rule = rules.Current.Match(request.Host, request.Path.Value ?? "/");
+            context.Features.Set(new MatchedRule(rule));
             var query = request.QueryString.Value!;
             var shaped = query == "?" ? "" : CacheKeys.ShapeQuery(query, rule);
             if (!ReferenceEquals(shaped, query))

@@ -12,6 +12,10 @@ internal sealed class RuleSet
 
     public IReadOnlyList<CacheRule> Rules => _rules;
 
+    /// <summary>Matches made with rules configured (a request's rule is matched once).</summary>
+    internal long Matches => Interlocked.Read(ref _matches);
+    private long _matches;
+
     /// <summary>The rule for a request's host and path; the host name is only taken apart when there are rules.</summary>
     public CacheRule Match(Microsoft.AspNetCore.Http.HostString host, string path) =>
         _rules.Length == 0 ? CacheRule.Default : Match(host.Host, path);
@@ -24,6 +28,7 @@ internal sealed class RuleSet
     /// </summary>
     public CacheRule Match(string host, string path)
     {
+        Interlocked.Increment(ref _matches);
         path = ResolvedPath(path);
         foreach (var rule in _rules)
         {

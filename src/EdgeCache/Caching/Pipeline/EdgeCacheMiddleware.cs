@@ -48,7 +48,7 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
         }
 
         // Step 2: the rule, and what the request says.
-        var rule = rules.Current.Match(request.Host, path);
+        var rule = (request.QueryString.HasValue ? context.Features.Get<MatchedRule>()?.Rule : null) ?? rules.Current.Match(request.Host, path);
         var facts = new RequestFacts(CachePolicy.BypassReason(request.Method, request.Headers, rule),
             CachePolicy.ClientRequiresReload(request.Headers, options.CurrentValue), CachePolicy.CredentialsOf(request.Headers));
         var background = warmMarker.IsWarming(request);

@@ -36,10 +36,17 @@ internal sealed class MemoryStore : ICacheStore
 
     public long Bytes => Interlocked.Read(ref _bytes);
     public long Evictions => Interlocked.Read(ref _evictions);
+
+    /// <summary>Lookups made, found or not (each reader's request probes memory once, a Vary variant twice).</summary>
+    public long Lookups => Interlocked.Read(ref _lookups);
+    private long _lookups;
     public int Count => _map.Count;
 
     public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken) =>
         ValueTask.FromResult(TryGet(key, out var item) ? item.Entry : null);
+
+    /// <summary>The entry stored under <paramref name="key"/>, without counting a lookup or marking it used (inspection, coverage).</summary>
+    public CacheEntry? Peek(string key) => _map.TryGetValue(key, out var item) ? item.Entry : null;
 
     /// <summary>The item stored under <paramref name="key"/>, marked as used now.</summary>
     public bool TryGet(string key, out MemoryItem item) => TryGet(key.AsSpan(), out item);
@@ -47,6 +54,7 @@ internal sealed class MemoryStore : ICacheStore
     /// <summary>The item stored under the key spelt by <paramref name="key"/> (no string needed), marked as used now.</summary>
     public bool TryGet(ReadOnlySpan<char> key, out MemoryItem item)
     {
+        Interlocked.Increment(ref _lookups);
         if (!_bySpan.TryGetValue(key, out item!))
         {
             return false;

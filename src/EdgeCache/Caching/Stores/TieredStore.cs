@@ -92,6 +92,28 @@ internal sealed partial class TieredStore : IAsyncDisposable
         return entry;
     }
 
+    /// <summary>
+    /// The entry as stored and the tier holding it, without promoting it, counting a lookup or
+    /// marking it used (inspection and outage coverage must not change what is cached). A tier
+    /// failure throws: the caller reports it.
+    /// </summary>
+    public async ValueTask<(CacheEntry? Entry, string Tier)> PeekAsync(string key, CancellationToken cancellationToken)
+    {
+        if (_memory.Peek(key) is { } inMemory)
+        {
+            return (inMemory, _memory.Name);
+        }
+        if (_pending.TryGetValue(key, out var queued))
+        {
+            return (queued, _memory.Name);
+        }
+        if (_persistent is not null && await _persistent.GetAsync(key, cancellationToken) is { } stored)
+        {
+            return (stored, _persistent.Name);
+        }
+        return (null, "");
+    }
+
     /// <summary>Notes the site (YARP cluster) a memory-tier entry was served for: later hits on it are answered before routing.</summary>
     public void RememberSite(string key, string site) => _memory.RememberSite(key, site);
 
