@@ -4,6 +4,7 @@ using EdgeCache.Metrics;
 using EdgeCache.Rules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Admin;
 
@@ -73,15 +74,15 @@ internal sealed partial class PurgeService
         return cut < 0 ? key : key[..cut];
     }
 
-    [LoggerMessage(EventId = 5001, EventName = "Purged", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.Purged, EventName = nameof(EventIds.Purged), Level = LogLevel.Information,
         Message = "Purge {Kind} {Value} (soft: {Soft}): {Count} entries")]
     private static partial void LogPurged(ILogger logger, string kind, string value, bool soft, int count);
 
-    [LoggerMessage(EventId = 5002, EventName = "PurgePublishFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.PurgePublishFailed, EventName = nameof(EventIds.PurgePublishFailed), Level = LogLevel.Warning,
         Message = "The purge could not be sent to the other nodes; their memory tiers keep the entries until they expire or reconnect")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 5003, EventName = "MemoryClearedOnReconnect", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.MemoryClearedOnReconnect, EventName = nameof(EventIds.MemoryClearedOnReconnect), Level = LogLevel.Information,
         Message = "Redis reconnected: memory tier cleared, since purges may have been missed")]
     private static partial void LogMemoryCleared(ILogger logger);
 }

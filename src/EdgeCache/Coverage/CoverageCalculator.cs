@@ -4,6 +4,7 @@ using EdgeCache.Caching.Stores;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Coverage;
 
@@ -107,9 +108,9 @@ internal sealed partial class CoverageCalculator : BackgroundService
         };
     }
 
-    [LoggerMessage(EventId = 6001, EventName = "CoverageFailed", Level = LogLevel.Warning, Message = "Computing outage coverage failed; retrying")]
+    [LoggerMessage(EventId = EventIds.CoverageFailed, EventName = nameof(EventIds.CoverageFailed), Level = LogLevel.Warning, Message = "Computing outage coverage failed; retrying")]
     private static partial void LogComputeFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 6002, EventName = "CoverageLookupFailed", Level = LogLevel.Debug, Message = "A store lookup for outage coverage failed")]
+    [LoggerMessage(EventId = EventIds.CoverageLookupFailed, EventName = nameof(EventIds.CoverageLookupFailed), Level = LogLevel.Debug, Message = "A store lookup for outage coverage failed")]
     private static partial void LogLookupFailed(ILogger logger, Exception exception);
 }

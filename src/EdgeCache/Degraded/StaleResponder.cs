@@ -4,6 +4,7 @@ using EdgeCache.Metrics;
 using EdgeCache.Rules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Degraded;
 
@@ -26,7 +27,7 @@ internal sealed partial class StaleResponder(StaleServedCounter counter, StaleBa
         return CachedResponseWriter.WriteAsync(context, served, now, status);
     }
 
-    [LoggerMessage(EventId = 1002, EventName = "ServedStale", Level = LogLevel.Debug,
+    [LoggerMessage(EventId = EventIds.ServedStale, EventName = nameof(EventIds.ServedStale), Level = LogLevel.Debug,
         Message = "Served a stale copy of {Key}: {Reason}")]
     private static partial void LogServedStale(ILogger logger, string key, string reason);
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Origin;
 
@@ -150,23 +151,23 @@ internal sealed partial class OriginHealthMonitor : BackgroundService
         }
     }
 
-    [LoggerMessage(EventId = 3001, EventName = "OriginDown", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.OriginDown, EventName = nameof(EventIds.OriginDown), Level = LogLevel.Warning,
         Message = "Origin {Cluster}/{Destination} is down (active: {Active}, passive: {Passive})")]
     private static partial void LogDestinationDown(ILogger logger, string cluster, string destination, string active, string passive);
 
-    [LoggerMessage(EventId = 3002, EventName = "OriginUp", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.OriginUp, EventName = nameof(EventIds.OriginUp), Level = LogLevel.Information,
         Message = "Origin {Cluster}/{Destination} is up again after {Downtime}")]
     private static partial void LogDestinationUp(ILogger logger, string cluster, string destination, TimeSpan downtime);
 
-    [LoggerMessage(EventId = 3003, EventName = "DegradedEntered", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.DegradedEntered, EventName = nameof(EventIds.DegradedEntered), Level = LogLevel.Warning,
         Message = "Site {Cluster} is degraded: every origin is down; serving stored copies")]
     private static partial void LogDegradedEntered(ILogger logger, string cluster);
 
-    [LoggerMessage(EventId = 3004, EventName = "DegradedLeft", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.DegradedLeft, EventName = nameof(EventIds.DegradedLeft), Level = LogLevel.Information,
         Message = "Site {Cluster} left degraded mode after {Duration}")]
     private static partial void LogDegradedLeft(ILogger logger, string cluster, TimeSpan duration);
 
-    [LoggerMessage(EventId = 3005, EventName = "HealthRefreshFailed", Level = LogLevel.Error,
+    [LoggerMessage(EventId = EventIds.HealthRefreshFailed, EventName = nameof(EventIds.HealthRefreshFailed), Level = LogLevel.Error,
         Message = "Reading origin health failed; retrying")]
     private static partial void LogRefreshFailed(ILogger logger, Exception exception);
 }

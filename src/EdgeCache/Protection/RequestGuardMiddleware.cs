@@ -3,6 +3,7 @@ using EdgeCache.Caching.Keys;
 using EdgeCache.Rules;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Protection;
 
@@ -96,7 +97,7 @@ internal sealed partial class RequestGuardMiddleware(RequestDelegate next, RuleS
         return response.WriteAsync($"{status} {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)}\n{message}\n");
     }
 
-    [LoggerMessage(EventId = 1010, EventName = "RequestRefused", Level = LogLevel.Debug,
+    [LoggerMessage(EventId = EventIds.RequestRefused, EventName = nameof(EventIds.RequestRefused), Level = LogLevel.Debug,
         Message = "Refused a {Method} request at the edge: {Reason}")]
     private static partial void LogRefused(ILogger logger, string reason, string method);
 }

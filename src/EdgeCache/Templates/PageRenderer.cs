@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using Microsoft.Extensions.Logging;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Templates;
 
@@ -62,7 +63,7 @@ internal sealed partial class PageRenderer
             """;
     }
 
-    [LoggerMessage(EventId = 4010, EventName = "TemplateRenderFailed", Level = LogLevel.Error,
+    [LoggerMessage(EventId = EventIds.TemplateRenderFailed, EventName = nameof(EventIds.TemplateRenderFailed), Level = LogLevel.Error,
         Message = "Rendering template {Names} failed; the built-in page was sent instead")]
     private static partial void LogRenderFailed(ILogger logger, string names, Exception exception);
 }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using HandlebarsDotNet;
 using Microsoft.Extensions.Logging;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Templates;
 
@@ -105,17 +106,17 @@ internal sealed partial class TemplateSet : IDisposable
     [GeneratedRegex("^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$")]
     private static partial Regex SafeHostRegex();
 
-    [LoggerMessage(EventId = 4001, EventName = "TemplatesReloaded", Level = LogLevel.Information, Message = "Templates reloaded: {Count} templates")]
+    [LoggerMessage(EventId = EventIds.TemplatesReloaded, EventName = nameof(EventIds.TemplatesReloaded), Level = LogLevel.Information, Message = "Templates reloaded: {Count} templates")]
     private static partial void LogReloaded(ILogger logger, int count);
 
-    [LoggerMessage(EventId = 4002, EventName = "TemplateReloadRejected", Level = LogLevel.Error,
+    [LoggerMessage(EventId = EventIds.TemplateReloadRejected, EventName = nameof(EventIds.TemplateReloadRejected), Level = LogLevel.Error,
         Message = "Template change not applied, the previous templates stay in use: {Error}")]
     private static partial void LogReloadRejected(ILogger logger, string error);
 
-    [LoggerMessage(EventId = 4003, EventName = "TemplateReloadFailed", Level = LogLevel.Error, Message = "Reloading templates failed")]
+    [LoggerMessage(EventId = EventIds.TemplateReloadFailed, EventName = nameof(EventIds.TemplateReloadFailed), Level = LogLevel.Error, Message = "Reloading templates failed")]
     private static partial void LogReloadFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 4004, EventName = "NoTemplates", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.NoTemplates, EventName = nameof(EventIds.NoTemplates), Level = LogLevel.Warning,
         Message = "No templates folder at {Root}: error and status pages use the built-in design")]
     private static partial void LogNoTemplates(ILogger logger, string root);
 }

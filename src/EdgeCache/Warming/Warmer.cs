@@ -5,6 +5,7 @@ using EdgeCache.Origin;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Warming;
 
@@ -211,22 +212,22 @@ internal sealed partial class Warmer : BackgroundService
     private static IEnumerable<Uri> Parse(IEnumerable<string> urls) =>
         urls.Select(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) ? uri : null).OfType<Uri>();
 
-    [LoggerMessage(EventId = 7001, EventName = "WarmingCycle", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.WarmingCycle, EventName = nameof(EventIds.WarmingCycle), Level = LogLevel.Information,
         Message = "Warming cycle: {Count} URLs, {Ok} answered, in {Seconds:0.0} s")]
     private static partial void LogCycle(ILogger logger, int count, int ok, double seconds);
 
-    [LoggerMessage(EventId = 7002, EventName = "WarmingProgress", Level = LogLevel.Information, Message = "Warming: {Done} of {Total} URLs")]
+    [LoggerMessage(EventId = EventIds.WarmingProgress, EventName = nameof(EventIds.WarmingProgress), Level = LogLevel.Information, Message = "Warming: {Done} of {Total} URLs")]
     private static partial void LogProgress(ILogger logger, int done, int total);
 
-    [LoggerMessage(EventId = 7003, EventName = "WarmingPaused", Level = LogLevel.Warning, Message = "Warming paused: an origin is down")]
+    [LoggerMessage(EventId = EventIds.WarmingPaused, EventName = nameof(EventIds.WarmingPaused), Level = LogLevel.Warning, Message = "Warming paused: an origin is down")]
     private static partial void LogPaused(ILogger logger);
 
-    [LoggerMessage(EventId = 7004, EventName = "WarmingResumed", Level = LogLevel.Information, Message = "Warming resumed: the origins are up")]
+    [LoggerMessage(EventId = EventIds.WarmingResumed, EventName = nameof(EventIds.WarmingResumed), Level = LogLevel.Information, Message = "Warming resumed: the origins are up")]
     private static partial void LogResumed(ILogger logger);
 
-    [LoggerMessage(EventId = 7005, EventName = "SitemapFailed", Level = LogLevel.Error, Message = "Sitemap {Url} skipped: {Reason}")]
+    [LoggerMessage(EventId = EventIds.SitemapFailed, EventName = nameof(EventIds.SitemapFailed), Level = LogLevel.Error, Message = "Sitemap {Url} skipped: {Reason}")]
     private static partial void LogSitemapFailed(ILogger logger, string url, string reason);
 
-    [LoggerMessage(EventId = 7006, EventName = "WarmingCycleFailed", Level = LogLevel.Error, Message = "Warming cycle failed; the next one runs on schedule")]
+    [LoggerMessage(EventId = EventIds.WarmingCycleFailed, EventName = nameof(EventIds.WarmingCycleFailed), Level = LogLevel.Error, Message = "Warming cycle failed; the next one runs on schedule")]
     private static partial void LogCycleFailed(ILogger logger, Exception exception);
 }

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Caching.Fetching;
 
@@ -199,11 +200,11 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
         return new FetchResult(FetchKind.Stored, entry, origin, "stored");
     }
 
-    [LoggerMessage(EventId = 1001, EventName = "OriginFetchFailed", Level = LogLevel.Debug,
+    [LoggerMessage(EventId = EventIds.OriginFetchFailed, EventName = nameof(EventIds.OriginFetchFailed), Level = LogLevel.Debug,
         Message = "Origin fetch for {Key} failed: {Reason} ({Error})")]
     private static partial void LogOriginFailed(ILogger logger, string key, string reason, string error);
 
-    [LoggerMessage(EventId = 1003, EventName = "BackgroundRefreshFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.BackgroundRefreshFailed, EventName = nameof(EventIds.BackgroundRefreshFailed), Level = LogLevel.Warning,
         Message = "Background refresh of {Key} failed")]
     private static partial void LogBackgroundRefreshFailed(ILogger logger, string key, Exception exception);
 }

@@ -3,6 +3,7 @@ using EdgeCache.Metrics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Caching.Pipeline;
 
@@ -31,7 +32,7 @@ internal sealed partial class CacheTelemetry(EdgeCacheMetrics metrics, Coverage.
         }
     }
 
-    [LoggerMessage(EventId = 1000, EventName = "Access", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.Access, EventName = nameof(EventIds.Access), Level = LogLevel.Information,
         Message = "{Method} {Host}{Path} {Status} {Outcome} {ElapsedMs:0.0} ms")]
     private static partial void LogAccess(ILogger logger, string method, string host, string path, int status, string outcome, double elapsedMs);
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using EdgeCache.Caching.Entries;
 using Microsoft.Extensions.Logging;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Caching.Stores;
 
@@ -299,23 +300,23 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
         public long LastAccess { get; set; } = lastAccess;
     }
 
-    [LoggerMessage(EventId = 2001, EventName = "DiskCorruptEntry", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.DiskCorruptEntry, EventName = nameof(EventIds.DiskCorruptEntry), Level = LogLevel.Warning,
         Message = "Dropped a corrupt or truncated cache file {Path}")]
     private static partial void LogCorruptEntry(ILogger logger, string path);
 
-    [LoggerMessage(EventId = 2002, EventName = "DiskScanCompleted", Level = LogLevel.Information,
+    [LoggerMessage(EventId = EventIds.DiskScanCompleted, EventName = nameof(EventIds.DiskScanCompleted), Level = LogLevel.Information,
         Message = "Disk cache {Root}: {Valid} entries indexed, {Dropped} corrupt dropped, in {ElapsedMs:0} ms")]
     private static partial void LogScanCompleted(ILogger logger, string root, int valid, int dropped, double elapsedMs);
 
-    [LoggerMessage(EventId = 2003, EventName = "DiskScanFailed", Level = LogLevel.Error,
+    [LoggerMessage(EventId = EventIds.DiskScanFailed, EventName = nameof(EventIds.DiskScanFailed), Level = LogLevel.Error,
         Message = "Disk cache scan of {Root} failed; entries are still found on lookup")]
     private static partial void LogScanFailed(ILogger logger, string root, Exception exception);
 
-    [LoggerMessage(EventId = 2004, EventName = "DiskScanFileFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.DiskScanFileFailed, EventName = nameof(EventIds.DiskScanFileFailed), Level = LogLevel.Warning,
         Message = "Could not read cache file {Path} during the scan")]
     private static partial void LogScanFileFailed(ILogger logger, string path, Exception exception);
 
-    [LoggerMessage(EventId = 2005, EventName = "DiskDeleteFailed", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.DiskDeleteFailed, EventName = nameof(EventIds.DiskDeleteFailed), Level = LogLevel.Warning,
         Message = "Could not delete cache file {Path}")]
     private static partial void LogDeleteFailed(ILogger logger, string path, Exception exception);
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using EdgeCache.Caching.Entries;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Caching.Stores;
 
@@ -216,16 +217,16 @@ internal sealed partial class RedisStore : ICacheStore, IDisposable
 
     private sealed record PurgeMessage(string Node, PurgeKind Kind, string Value, bool Soft);
 
-    [LoggerMessage(EventId = 2020, EventName = "RedisDown", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.RedisDown, EventName = nameof(EventIds.RedisDown), Level = LogLevel.Warning,
         Message = "Redis tier unavailable ({Reason}); serving from memory and reconnecting in the background")]
     private static partial void LogRedisDown(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = 2021, EventName = "RedisUp", Level = LogLevel.Information, Message = "Redis tier connected")]
+    [LoggerMessage(EventId = EventIds.RedisUp, EventName = nameof(EventIds.RedisUp), Level = LogLevel.Information, Message = "Redis tier connected")]
     private static partial void LogRedisUp(ILogger logger);
 
-    [LoggerMessage(EventId = 2022, EventName = "RedisCorruptEntry", Level = LogLevel.Warning, Message = "Dropped a corrupt Redis entry for {Key}")]
+    [LoggerMessage(EventId = EventIds.RedisCorruptEntry, EventName = nameof(EventIds.RedisCorruptEntry), Level = LogLevel.Warning, Message = "Dropped a corrupt Redis entry for {Key}")]
     private static partial void LogCorruptEntry(ILogger logger, string key);
 
-    [LoggerMessage(EventId = 2023, EventName = "RedisBadPurgeMessage", Level = LogLevel.Warning, Message = "Ignored an unreadable purge message")]
+    [LoggerMessage(EventId = EventIds.RedisBadPurgeMessage, EventName = nameof(EventIds.RedisBadPurgeMessage), Level = LogLevel.Warning, Message = "Ignored an unreadable purge message")]
     private static partial void LogBadPurgeMessage(ILogger logger, Exception exception);
 }

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Threading.Channels;
 using EdgeCache.Caching.Entries;
 using Microsoft.Extensions.Logging;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Caching.Stores;
 
@@ -283,11 +284,11 @@ internal sealed partial class TieredStore : IAsyncDisposable
         return idle;
     }
 
-    [LoggerMessage(EventId = 2010, EventName = "StoreError", Level = LogLevel.Warning,
+    [LoggerMessage(EventId = EventIds.StoreError, EventName = nameof(EventIds.StoreError), Level = LogLevel.Warning,
         Message = "Cache tier {Tier} failed to {Operation}; treated as a miss")]
     private static partial void LogStoreError(ILogger logger, string tier, string operation, Exception exception);
 
-    [LoggerMessage(EventId = 2011, EventName = "PersistentWriteDropped", Level = LogLevel.Debug,
+    [LoggerMessage(EventId = EventIds.PersistentWriteDropped, EventName = nameof(EventIds.PersistentWriteDropped), Level = LogLevel.Debug,
         Message = "The {Tier} write queue is full: {Key} stays in memory only")]
     private static partial void LogWriteDropped(ILogger logger, string tier, string key);
 }

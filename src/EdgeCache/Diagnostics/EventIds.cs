@@ -1,0 +1,60 @@
+namespace EdgeCache.Diagnostics;
+
+/// <summary>
+/// Every log event EdgeCache writes, in one place (YARP's <c>EventIds</c> habit): the numbers are
+/// fixed, so alerts and log queries can rely on them. The README's "Logs" section lists each one
+/// (a test holds them together).
+/// </summary>
+internal static class EventIds
+{
+    // Request path
+    public const int Access = 1000;
+    public const int OriginFetchFailed = 1001;
+    public const int ServedStale = 1002;
+    public const int BackgroundRefreshFailed = 1003;
+    public const int RequestRefused = 1010;
+
+    // Storage
+    public const int DiskCorruptEntry = 2001;
+    public const int DiskScanCompleted = 2002;
+    public const int DiskScanFailed = 2003;
+    public const int DiskScanFileFailed = 2004;
+    public const int DiskDeleteFailed = 2005;
+    public const int StoreError = 2010;
+    public const int PersistentWriteDropped = 2011;
+    public const int RedisDown = 2020;
+    public const int RedisUp = 2021;
+    public const int RedisCorruptEntry = 2022;
+    public const int RedisBadPurgeMessage = 2023;
+
+    // Origin health
+    public const int OriginDown = 3001;
+    public const int OriginUp = 3002;
+    public const int DegradedEntered = 3003;
+    public const int DegradedLeft = 3004;
+    public const int HealthRefreshFailed = 3005;
+
+    // Templates
+    public const int TemplatesReloaded = 4001;
+    public const int TemplateReloadRejected = 4002;
+    public const int TemplateReloadFailed = 4003;
+    public const int NoTemplates = 4004;
+    public const int TemplateRenderFailed = 4010;
+
+    // Purges
+    public const int Purged = 5001;
+    public const int PurgePublishFailed = 5002;
+    public const int MemoryClearedOnReconnect = 5003;
+
+    // Outage coverage
+    public const int CoverageFailed = 6001;
+    public const int CoverageLookupFailed = 6002;
+
+    // Warming
+    public const int WarmingCycle = 7001;
+    public const int WarmingProgress = 7002;
+    public const int WarmingPaused = 7003;
+    public const int WarmingResumed = 7004;
+    public const int SitemapFailed = 7005;
+    public const int WarmingCycleFailed = 7006;
+}
