@@ -46,6 +46,9 @@ internal sealed partial class TemplateSet : IDisposable
     /// <summary>Raised after a successful reload (tests wait on it).</summary>
     public event Action? Reloaded;
 
+    /// <summary>Raised when a change on disk did not compile and the previous templates stay.</summary>
+    public event Action? ReloadRejected;
+
     public int Count => _templates.Count;
 
     /// <summary>
@@ -85,6 +88,7 @@ internal sealed partial class TemplateSet : IDisposable
                 {
                     LogReloadRejected(_logger, error);
                 }
+                ReloadRejected?.Invoke();
                 return;
             }
             _templates = result.Templates;

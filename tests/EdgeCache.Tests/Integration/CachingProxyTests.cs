@@ -15,8 +15,6 @@ public sealed class CachingProxyTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _origin.DisposeAsync();
 
-    private static string CacheStatus(HttpResponseMessage response) =>
-        response.Headers.TryGetValues("Cache-Status", out var values) ? string.Join(", ", values) : "";
 
     [Fact]
     public async Task Get_TwiceForCacheablePage_MissThenHitWithOneOriginRequest()
@@ -236,7 +234,7 @@ public sealed class CachingProxyTests : IAsyncLifetime
 
         var stale = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => proxy.Client.GetAsync("/swr")));
         await refreshed.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        await WaitUntil(async () => await (await proxy.Client.GetAsync("/swr")).Content.ReadAsStringAsync() == "new");
+        await Eventually(async () => await (await proxy.Client.GetAsync("/swr")).Content.ReadAsStringAsync() == "new", "the condition", 5);
 
         Assert.All(stale, r => Assert.Contains("detail=stale-while-revalidate", CacheStatus(r)));
         Assert.All(await Task.WhenAll(stale.Select(r => r.Content.ReadAsStringAsync())), body => Assert.Equal("old", body));
@@ -456,16 +454,4 @@ public sealed class CachingProxyTests : IAsyncLifetime
         Assert.Equal(0, _origin.RequestCount);
     }
 
-    private static async Task WaitUntil(Func<Task<bool>> condition)
-    {
-        for (var i = 0; i < 50; i++)
-        {
-            if (await condition())
-            {
-                return;
-            }
-            await Task.Delay(100);
-        }
-        Assert.Fail("condition not met within 5 s");
-    }
 }

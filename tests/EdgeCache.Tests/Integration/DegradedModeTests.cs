@@ -45,8 +45,6 @@ public sealed class DegradedModeTests : IAsyncLifetime
         await _origin.DisposeAsync();
     }
 
-    private static string CacheStatus(HttpResponseMessage response) =>
-        response.Headers.TryGetValues("Cache-Status", out var values) ? string.Join(", ", values) : "";
 
     private async Task<(HttpResponseMessage Response, string Body, TimeSpan Elapsed)> GetAsync(string path, string accept = "text/html")
     {

@@ -18,8 +18,6 @@ public sealed class NeverSharedTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _origin.DisposeAsync();
 
-    private static string CacheStatus(HttpResponseMessage response) =>
-        response.Headers.TryGetValues("Cache-Status", out var values) ? string.Join(", ", values) : "";
 
     /// <summary>The caching headers of a logged-in page, as origins commonly send them.</summary>
     public static TheoryData<string> PrivatePageVariants() =>

@@ -55,8 +55,6 @@ public sealed class SharedCacheTests : IAsyncLifetime
         return body;
     }
 
-    private static string CacheStatus(HttpResponseMessage response) =>
-        response.Headers.TryGetValues("Cache-Status", out var values) ? string.Join(", ", values) : "";
 
     private static async Task<HttpResponseMessage> Admin(TestProxy node, HttpMethod method, string path, string? json = null, string? token = Token)
     {
@@ -74,19 +72,6 @@ public sealed class SharedCacheTests : IAsyncLifetime
 
     private static string Url(string path) => $"http://{TestProxy.PublicHost}{path}";
 
-    private static async Task Eventually(Func<Task<bool>> condition, string what)
-    {
-        var watch = Stopwatch.StartNew();
-        while (watch.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            if (await condition())
-            {
-                return;
-            }
-            await Task.Delay(100);
-        }
-        Assert.Fail($"{what} did not happen within 10 s");
-    }
 
     [Fact]
     public async Task PageFetchedThroughA_HitOnB_NoOriginRequest()

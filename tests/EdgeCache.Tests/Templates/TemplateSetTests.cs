@@ -123,11 +123,13 @@ public sealed class TemplateSetTests
         using var set = new TemplateSet(root, NullLogger<TemplateSet>.Instance);
         var reloaded = new TaskCompletionSource();
         set.Reloaded += () => reloaded.TrySetResult();
+        var rejections = System.Threading.Channels.Channel.CreateUnbounded<bool>();
+        set.ReloadRejected += () => rejections.Writer.TryWrite(true);
 
         Replace(Path.Combine(root, "errors/default.hbs"), "{{#each}}broken");
-        await Task.Delay(1000);
+        await rejections.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         Replace(Path.Combine(root, "other.hbs"), "y"); // a valid change still fails: the set stays broken
-        await Task.Delay(1000);
+        await rejections.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.False(reloaded.Task.IsCompleted);
         Assert.Equal("good", Renderer(set).Render(null, ["errors/default"], Model(), "t", "f"));

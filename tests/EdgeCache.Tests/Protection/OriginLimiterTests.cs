@@ -1,7 +1,7 @@
 using EdgeCache.Protection;
 using Microsoft.Extensions.Options;
 
-namespace EdgeCache.Tests.Caching;
+namespace EdgeCache.Tests.Protection;
 
 public sealed class OriginLimiterTests
 {
