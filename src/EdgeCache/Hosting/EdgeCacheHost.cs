@@ -232,10 +232,10 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         {
             await Demo.StartAsync(cancellationToken);
         }
-        // Resolve the store now so the disk index scan starts with the process, not with the first request.
+        // Resolve the store now so the disk index scan starts with the process, not with the first
+        // request, and other nodes' purges are heard from the start.
         Proxy.Services.GetRequiredService<TieredStore>();
         Proxy.Services.GetRequiredService<EdgeCacheMetrics>();
-        Proxy.Services.GetRequiredService<PurgeService>(); // subscribes to other nodes' purges
         await Proxy.StartAsync(cancellationToken);
         Proxy.Services.GetRequiredService<PublicAddress>().Set(ProxyAddress);
         await Management.StartAsync(cancellationToken);

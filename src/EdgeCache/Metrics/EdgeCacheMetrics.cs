@@ -121,24 +121,10 @@ internal sealed class EdgeCacheMetrics
 
     private static OriginHealthMonitor Health(IServiceProvider services) => services.GetRequiredService<OriginHealthMonitor>();
 
-    /// <summary>What a tier can tell; null where it cannot (Redis keeps its own counts).</summary>
-    private readonly record struct TierFigures(string Tier, long? Count, long? Bytes, long? Evictions, long? Corrupt, long? Lookups = null);
-
-    private static IEnumerable<Measurement<long>> Tiers(IServiceProvider services, Func<TierFigures, long?> pick)
+    // The store is looked up when scraped: it counts its own failures here, so it cannot be a constructor dependency.
+    private static IEnumerable<Measurement<long>> Tiers(IServiceProvider services, Func<TierStatistics, long?> pick)
     {
-        var store = services.GetRequiredService<TieredStore>();
-        var memory = store.Memory;
-        var figures = new List<TierFigures> { new(memory.Name, memory.Count, memory.Bytes, memory.Evictions, null, memory.Lookups) };
-        switch (store.Persistent)
-        {
-            case DiskStore disk:
-                figures.Add(new(disk.Name, disk.Count, disk.Bytes, disk.Evictions, disk.CorruptEntries));
-                break;
-            case RedisStore redis:
-                figures.Add(new(redis.Name, null, null, null, redis.CorruptEntries));
-                break;
-        }
-        foreach (var tier in figures)
+        foreach (var tier in services.GetRequiredService<TieredStore>().Statistics)
         {
             if (pick(tier) is { } value)
             {

@@ -29,8 +29,6 @@ namespace EdgeCache.Caching.Pipeline;
 internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, TrafficTracker traffic,
     Warming.WarmMarker warmMarker, IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, CacheResponder responder, OriginHealthMonitor health, CacheTelemetry telemetry, TimeProvider time)
 {
-    private readonly MemoryStore _memory = store.Memory;
-
     public Task InvokeAsync(HttpContext context)
     {
         var started = time.GetTimestamp();
@@ -65,7 +63,7 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
         try
         {
             CacheKeys.WritePrimary(ref key, request, rule);
-            if (!_memory.TryGet(key.Span, out primary!))
+            if (!store.TryGetFromMemory(key.Span, out primary!))
             {
                 primary = null;
                 primaryKey = key.ToString();
@@ -121,7 +119,7 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
         try
         {
             CacheKeys.WriteVariant(ref key, marker.Key, marker.VaryHeaders, headers);
-            if (_memory.TryGet(key.Span, out var item))
+            if (store.TryGetFromMemory(key.Span, out var item))
             {
                 variantKey = item.Entry.Key;
                 return item;

@@ -13,7 +13,7 @@ namespace EdgeCache.Caching.Stores;
 /// The size index is rebuilt by a background scan at start-up, which drops corrupt, truncated
 /// and dead entries; serving does not wait for it, since a lookup reads the entry's file directly.
 /// </summary>
-internal sealed partial class DiskStore : ICacheStore, IDisposable
+internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisposable
 {
     private const string Extension = ".ece";
     private const string TempMarker = ".tmp-";
@@ -50,6 +50,8 @@ internal sealed partial class DiskStore : ICacheStore, IDisposable
     public int Count => _index.Count;
     public long CorruptEntries => Interlocked.Read(ref _corrupt);
     public long Evictions => Interlocked.Read(ref _evictions);
+
+    public TierStatistics Statistics => new(Name, Count, Bytes, Evictions, CorruptEntries, null);
 
     public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken)
     {

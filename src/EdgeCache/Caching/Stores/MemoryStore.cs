@@ -9,7 +9,7 @@ namespace EdgeCache.Caching.Stores;
 /// of the eviction order at most once per <see cref="PromotionInterval"/>, so the hottest pages
 /// (the ones read thousands of times a second) never queue on the list's lock.
 /// </summary>
-internal sealed class MemoryStore : ICacheStore
+internal sealed class MemoryStore : ICacheStore, IReportsStatistics
 {
     /// <summary>How often a repeatedly read entry moves to the front of the eviction order.</summary>
     public static readonly TimeSpan PromotionInterval = TimeSpan.FromSeconds(1);
@@ -41,6 +41,8 @@ internal sealed class MemoryStore : ICacheStore
     public long Lookups => Interlocked.Read(ref _lookups);
     private long _lookups;
     public int Count => _map.Count;
+
+    public TierStatistics Statistics => new(Name, Count, Bytes, Evictions, null, Lookups);
 
     public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken) =>
         ValueTask.FromResult(TryGet(key, out var item) ? item.Entry : null);

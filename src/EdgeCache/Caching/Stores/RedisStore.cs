@@ -20,7 +20,7 @@ namespace EdgeCache.Caching.Stores;
 /// every operation is bounded by <see cref="RedisStoreOptions.Timeout"/>, a disconnected tier is a
 /// miss, state changes are logged once, and the client reconnects by itself.
 /// </summary>
-internal sealed partial class RedisStore : ICacheStore, IDisposable
+internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDisposable
 {
     private const string IndexScript = """
         for i, k in ipairs(KEYS) do
@@ -66,6 +66,8 @@ internal sealed partial class RedisStore : ICacheStore, IDisposable
     public bool IsConnected => _connection.IsConnected;
 
     public long CorruptEntries => Interlocked.Read(ref _corrupt);
+
+    public TierStatistics Statistics => new(Name, null, null, null, CorruptEntries, null);
 
     /// <summary>A purge published by another node.</summary>
     public event Action<PurgeRequest>? PurgeReceived;

@@ -18,6 +18,11 @@ namespace EdgeCache.Caching.Stores;
 /// writes they match with them and wait for the write in progress, so a purged page is never
 /// written back. A crash may lose the last queued writes, never corrupt one (each is atomic).
 /// </para>
+/// <para>
+/// With a shared tier (Redis), purges also reach every other node's memory tier (pub/sub), and a
+/// node whose connection comes back clears its memory tier, since it may have missed purges.
+/// Nothing outside reaches through to a tier: this type is the boundary.
+/// </para>
 /// </summary>
 internal sealed partial class TieredStore : IAsyncDisposable
 {
@@ -47,10 +52,27 @@ internal sealed partial class TieredStore : IAsyncDisposable
         _persistent = persistent;
         _logger = logger;
         _writer = persistent is null ? Task.CompletedTask : Task.Run(WriteBehindAsync);
+        if (persistent is RedisStore shared)
+        {
+            _shared = shared;
+            shared.PurgeReceived += request => _ = PurgeFromOtherNodeAsync(request);
+            shared.Reconnected += () =>
+            {
+                _memory.Clear();
+                LogMemoryCleared(_logger);
+            };
+        }
     }
 
-    public MemoryStore Memory => _memory;
-    public ICacheStore? Persistent => _persistent;
+    private readonly RedisStore? _shared;
+
+    /// <summary>Each tier's figures, memory first.</summary>
+    public IReadOnlyList<TierStatistics> Statistics => _persistent is IReportsStatistics persistent
+        ? [_memory.Statistics, persistent.Statistics]
+        : [_memory.Statistics];
+
+    /// <summary>The memory tier's item under the key spelt by <paramref name="key"/> (no string needed), marked as used now.</summary>
+    public bool TryGetFromMemory(ReadOnlySpan<char> key, out MemoryItem item) => _memory.TryGet(key, out item);
 
     /// <summary>Writes dropped because the persistent queue was full.</summary>
     public long DroppedWrites => Interlocked.Read(ref _droppedWrites);
@@ -190,8 +212,28 @@ internal sealed partial class TieredStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Purges every tier; a failing tier is logged and the others still purged. Returns the most entries any tier matched.</summary>
+    /// <summary>
+    /// Purges every tier of this node and, with a shared tier, every other node's memory tier; a
+    /// failing tier is logged and the others still purged. Returns the most entries any tier matched.
+    /// </summary>
     public async ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
+    {
+        var count = await PurgeTiersAsync(request, cancellationToken);
+        if (_shared is not null)
+        {
+            try
+            {
+                await _shared.PublishPurgeAsync(request, cancellationToken);
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                LogPublishFailed(_logger, ex);
+            }
+        }
+        return count;
+    }
+
+    private async ValueTask<int> PurgeTiersAsync(PurgeRequest request, CancellationToken cancellationToken)
     {
         var count = await _memory.PurgeAsync(request, cancellationToken);
         if (_persistent is null)
@@ -201,20 +243,7 @@ internal sealed partial class TieredStore : IAsyncDisposable
         await _persistentLock.WaitAsync(CancellationToken.None);
         try
         {
-            foreach (var (key, entry) in _pending)
-            {
-                if (request.Matches(key, entry.Tags))
-                {
-                    if (request.Soft)
-                    {
-                        _pending.TryUpdate(key, PurgeRequest.MarkStale(entry), entry);
-                    }
-                    else
-                    {
-                        _pending.TryRemove(key, out _);
-                    }
-                }
-            }
+            PurgePending(request);
             count = Math.Max(count, await _persistent.PurgeAsync(request, cancellationToken));
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -227,6 +256,43 @@ internal sealed partial class TieredStore : IAsyncDisposable
             _persistentLock.Release();
         }
         return count;
+    }
+
+    /// <summary>
+    /// Another node purged the shared tier: this node's memory tier follows, and so do its queued
+    /// writes (a page this node fetched meanwhile must not be written back to the shared tier).
+    /// </summary>
+    private async Task PurgeFromOtherNodeAsync(PurgeRequest request)
+    {
+        await _memory.PurgeAsync(request, CancellationToken.None);
+        await _persistentLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            PurgePending(request);
+        }
+        finally
+        {
+            _persistentLock.Release();
+        }
+    }
+
+    /// <summary>Applies a purge to the writes still queued (call with the persistent lock held).</summary>
+    private void PurgePending(PurgeRequest request)
+    {
+        foreach (var (key, entry) in _pending)
+        {
+            if (request.Matches(key, entry.Tags))
+            {
+                if (request.Soft)
+                {
+                    _pending.TryUpdate(key, PurgeRequest.MarkStale(entry), entry);
+                }
+                else
+                {
+                    _pending.TryRemove(key, out _);
+                }
+            }
+        }
     }
 
     /// <summary>Completes when every write queued so far has reached the persistent tier (or failed, or was purged).</summary>
@@ -283,6 +349,14 @@ internal sealed partial class TieredStore : IAsyncDisposable
         idle.SetResult();
         return idle;
     }
+
+    [LoggerMessage(EventId = EventIds.PurgePublishFailed, EventName = nameof(EventIds.PurgePublishFailed), Level = LogLevel.Warning,
+        Message = "The purge could not be sent to the other nodes; their memory tiers keep the entries until they expire or reconnect")]
+    private static partial void LogPublishFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = EventIds.MemoryClearedOnReconnect, EventName = nameof(EventIds.MemoryClearedOnReconnect), Level = LogLevel.Information,
+        Message = "Redis reconnected: memory tier cleared, since purges may have been missed")]
+    private static partial void LogMemoryCleared(ILogger logger);
 
     [LoggerMessage(EventId = EventIds.StoreError, EventName = nameof(EventIds.StoreError), Level = LogLevel.Warning,
         Message = "Cache tier {Tier} failed to {Operation}; treated as a miss")]
