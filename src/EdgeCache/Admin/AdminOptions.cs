@@ -3,6 +3,9 @@ namespace EdgeCache.Admin;
 /// <summary>The admin API, <c>EdgeCache:Admin</c>.</summary>
 public sealed class AdminOptions
 {
+    /// <summary>Its configuration section.</summary>
+    public const string Section = "EdgeCache:Admin";
+
     /// <summary>
     /// Bearer token for <c>/admin/*</c> (or the environment variable <c>EDGECACHE_ADMIN_TOKEN</c>).
     /// With no token the admin API is off: every <c>/admin</c> path answers 404.

@@ -3,6 +3,9 @@ namespace EdgeCache.Caching;
 /// <summary>Cache behaviour from <c>EdgeCache:Cache</c>.</summary>
 public sealed class CacheOptions
 {
+    /// <summary>Its configuration section.</summary>
+    public const string Section = "EdgeCache:Cache";
+
     /// <summary>
     /// Honour a client's <c>Cache-Control: no-cache</c> / <c>max-age=0</c> / <c>Pragma: no-cache</c>.
     /// Off by default, as on CDNs, so a reload storm cannot bypass the cache.

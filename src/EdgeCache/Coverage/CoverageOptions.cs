@@ -3,6 +3,9 @@ namespace EdgeCache.Coverage;
 /// <summary>Outage coverage and refresh-ahead, <c>EdgeCache:Coverage</c>.</summary>
 public sealed class CoverageOptions
 {
+    /// <summary>Its configuration section.</summary>
+    public const string Section = "EdgeCache:Coverage";
+
     /// <summary>Most keys whose recent request volume is remembered (the busiest stay).</summary>
     public int TrackedKeys { get; set; } = 10_000;
 

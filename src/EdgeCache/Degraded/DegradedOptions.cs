@@ -3,6 +3,9 @@ namespace EdgeCache.Degraded;
 /// <summary>Degraded-mode behaviour from <c>EdgeCache:Degraded</c>.</summary>
 public sealed class DegradedOptions
 {
+    /// <summary>Its configuration section.</summary>
+    public const string Section = "EdgeCache:Degraded";
+
     /// <summary>
     /// How long a reader with a servable stale copy waits on a slow origin before getting the
     /// stale copy; the fetch goes on in the background to refresh it.

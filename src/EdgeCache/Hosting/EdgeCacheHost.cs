@@ -1,27 +1,23 @@
 using EdgeCache.Admin;
-using System.Threading.RateLimiting;
 using EdgeCache.Caching;
-using EdgeCache.Caching.Fetching;
 using EdgeCache.Caching.Pipeline;
-using EdgeCache.Coverage;
-using EdgeCache.Protection;
-using EdgeCache.Warming;
 using EdgeCache.Caching.Stores;
+using EdgeCache.Coverage;
+using EdgeCache.Templates;
+using EdgeCache.Warming;
+using EdgeCache.Protection;
 using EdgeCache.Degraded;
 using EdgeCache.Demo;
 using EdgeCache.Status;
-using EdgeCache.Templates;
 using Microsoft.AspNetCore.Http;
 using EdgeCache.Metrics;
 using EdgeCache.Origin;
-using EdgeCache.Rules;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace EdgeCache.Hosting;
 
@@ -68,7 +64,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             throw new ConfigurationException(errors);
         }
         var options = configuration.GetSection(EdgeCacheOptions.Section).Get<EdgeCacheOptions>() ?? new EdgeCacheOptions();
-        var degraded = configuration.GetSection("EdgeCache:Degraded").Get<DegradedOptions>() ?? new DegradedOptions();
+        var degraded = configuration.GetSection(DegradedOptions.Section).Get<DegradedOptions>() ?? new DegradedOptions();
         var templatesPath = Path.Combine(builder.Environment.ContentRootPath, degraded.TemplatesPath);
         var templateErrors = TemplateCompiler.Compile(templatesPath).Errors;
         if (templateErrors.Count > 0)
@@ -85,78 +81,14 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             builder.Logging.AddFilter(RequestLogCategory, LogLevel.None);
         }
         services.TryAddSingleton(TimeProvider.System);
-        services.Configure<CacheOptions>(configuration.GetSection("EdgeCache:Cache"));
-        services.Configure<StorageOptions>(configuration.GetSection("EdgeCache:Storage"));
-        services.Configure<RulesOptions>(configuration.GetSection(EdgeCacheOptions.Section));
-        services.Configure<DegradedOptions>(configuration.GetSection("EdgeCache:Degraded"));
-        services.AddSingleton(sp => new TemplateSet(templatesPath, sp.GetRequiredService<ILogger<TemplateSet>>()));
-        services.AddSingleton<PageRenderer>();
-        services.AddSingleton<ErrorPageWriter>();
-        services.AddSingleton<StaleServedCounter>();
-        services.AddSingleton<StaleBanner>();
-        services.AddSingleton<StaleResponder>();
-        services.AddSingleton<OriginHealthMonitor>();
-        services.AddHostedService(sp => sp.GetRequiredService<OriginHealthMonitor>());
-        services.AddSingleton<StatusPage>();
-        services.AddSingleton<RuleSetProvider>();
-        services.AddSingleton(sp => new MemoryStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Memory));
-        services.AddSingleton(sp =>
-        {
-            var disk = sp.GetRequiredService<IOptions<StorageOptions>>().Value.Disk;
-            return new DiskStore(
-                new DiskStoreOptions { Path = Path.Combine(builder.Environment.ContentRootPath, disk.Path), MaxBytes = disk.MaxBytes },
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DiskStore>>());
-        });
-        services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Redis,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisStore>>()));
-        // Memory in front of one persistent tier: Redis when configured (shared by every node), else disk.
-        services.AddSingleton(sp =>
-        {
-            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            ICacheStore? persistent = !string.IsNullOrWhiteSpace(storage.Redis.Configuration) ? sp.GetRequiredService<RedisStore>()
-                : storage.Disk.Enabled ? sp.GetRequiredService<DiskStore>()
-                : null;
-            return new TieredStore(sp.GetRequiredService<MemoryStore>(), persistent,
-                sp.GetRequiredService<ILogger<TieredStore>>(), sp.GetRequiredService<EdgeCacheMetrics>());
-        });
-        services.Configure<AdminOptions>(configuration.GetSection("EdgeCache:Admin"));
-        services.Configure<CoverageOptions>(configuration.GetSection("EdgeCache:Coverage"));
-        services.Configure<WarmingOptions>(configuration.GetSection("EdgeCache:Warming"));
-        services.Configure<OriginProtectionOptions>(configuration.GetSection("EdgeCache:OriginProtection"));
-        services.AddSingleton<TrafficTracker>();
-        services.AddSingleton<CoverageCalculator>();
-        services.AddHostedService(sp => sp.GetRequiredService<CoverageCalculator>());
-        services.AddSingleton<WarmMarker>();
-        services.AddSingleton<OriginLimiter>();
-        services.AddSingleton<PublicAddress>();
-        services.AddSingleton<Warmer>();
-        services.AddHostedService(sp => sp.GetRequiredService<Warmer>());
-        var protection = configuration.GetSection("EdgeCache:OriginProtection").Get<OriginProtectionOptions>() ?? new OriginProtectionOptions();
-        if (protection.ClientRequestsPerSecond > 0)
-        {
-            services.AddRateLimiter(limiter =>
-            {
-                limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                    RateLimitPartition.GetTokenBucketLimiter(context.Connection.RemoteIpAddress?.ToString() ?? "", _ => new TokenBucketRateLimiterOptions
-                    {
-                        TokenLimit = protection.ClientBurst + protection.ClientRequestsPerSecond,
-                        TokensPerPeriod = protection.ClientRequestsPerSecond,
-                        ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                        QueueLimit = 0,
-                    }));
-                limiter.OnRejected = (context, _) => new ValueTask(context.HttpContext.RequestServices.GetRequiredService<ErrorPageWriter>()
-                    .WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests, "rate-limited"));
-            });
-        }
-        services.AddSingleton<PurgeService>();
-        services.AddSingleton<EdgeCacheMetrics>();
-        services.AddSingleton<PrometheusExporter>();
-        services.AddSingleton<OriginFetcher>();
-        services.AddSingleton<FetchCoordinator>();
-        services.AddSingleton<FetchStep>();
-        services.AddSingleton<CacheResponder>();
-        services.AddSingleton<ForwardStep>();
-        services.AddSingleton<CacheTelemetry>();
+        // In the order a request meets them.
+        services.AddOriginProtection(configuration, out var clientRateLimit);
+        services.AddEdgeCaching(configuration, builder.Environment.ContentRootPath);
+        services.AddOriginHealth();
+        services.AddDegradedMode(configuration, templatesPath);
+        services.AddOutageCoverage(configuration);
+        services.AddWarming(configuration);
+        services.AddEdgeCacheAdmin(configuration);
 
         var proxyConfig = string.IsNullOrWhiteSpace(options.Origin)
             ? configuration.GetSection("ReverseProxy")
@@ -172,7 +104,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         var proxy = builder.Build();
         // Malformed requests end here, and the request is shaped as it will be keyed and forwarded.
         proxy.UseMiddleware<RequestGuardMiddleware>();
-        if (protection.ClientRequestsPerSecond > 0)
+        if (clientRateLimit)
         {
             proxy.UseRateLimiter();
         }

@@ -3,6 +3,9 @@ namespace EdgeCache.Protection;
 /// <summary>Origin protection, <c>EdgeCache:OriginProtection</c>.</summary>
 public sealed class OriginProtectionOptions
 {
+    /// <summary>Its configuration section.</summary>
+    public const string Section = "EdgeCache:OriginProtection";
+
     /// <summary>Most requests in flight to one cluster at a time (0: no cap).</summary>
     public int MaxConcurrentRequests { get; set; } = 128;
 

@@ -3,6 +3,9 @@ namespace EdgeCache.Warming;
 /// <summary>Continuous warming, <c>EdgeCache:Warming</c>.</summary>
 public sealed class WarmingOptions
 {
+    /// <summary>Its configuration section.</summary>
+    public const string Section = "EdgeCache:Warming";
+
     /// <summary>Sitemaps (sitemap.xml, sitemap index files, gzip too) whose pages are kept in the cache.</summary>
     public List<string> Sitemaps { get; set; } = [];
 

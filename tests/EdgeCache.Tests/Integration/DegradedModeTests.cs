@@ -247,7 +247,8 @@ public sealed class DegradedModeTests : IAsyncLifetime
         var stale = await GetAsync("/stored");
 
         AssertStale(stale.Response, stale.Body, "deadline");
-        Assert.True(stale.Elapsed < Deadline + TimeSpan.FromMilliseconds(700), $"waited {stale.Elapsed}");
+        // Well before the origin's 1.5 s answer (with room for a busy 2-core machine running the suite).
+        Assert.True(stale.Elapsed < Deadline + TimeSpan.FromMilliseconds(1000), $"waited {stale.Elapsed}");
         var watch = Stopwatch.StartNew();
         string body;
         do

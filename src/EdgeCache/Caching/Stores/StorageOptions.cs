@@ -3,6 +3,9 @@ namespace EdgeCache.Caching.Stores;
 /// <summary>Storage tiers from <c>EdgeCache:Storage</c>.</summary>
 public sealed class StorageOptions
 {
+    /// <summary>Its configuration section.</summary>
+    public const string Section = "EdgeCache:Storage";
+
     public MemoryStoreOptions Memory { get; set; } = new();
     public DiskStoreOptions Disk { get; set; } = new();
     public RedisStoreOptions Redis { get; set; } = new();

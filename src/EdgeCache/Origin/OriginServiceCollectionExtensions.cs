@@ -1,0 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace EdgeCache.Origin;
+
+internal static class OriginServiceCollectionExtensions
+{
+    /// <summary>Origin health (destinations and sites, since when, degraded), on YARP's probes and passive policies.</summary>
+    public static IServiceCollection AddOriginHealth(this IServiceCollection services)
+    {
+        services.AddSingleton<OriginHealthMonitor>();
+        services.AddHostedService(sp => sp.GetRequiredService<OriginHealthMonitor>());
+        return services;
+    }
+}
