@@ -69,21 +69,27 @@ internal sealed partial class CoverageCalculator : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        // The background-loop idiom: work, then a PeriodicTimer tick on the injected clock (the
+        // interval reloads with the configuration); a failure is logged and the loop goes on.
+        using var timer = new PeriodicTimer(_options.CurrentValue.Interval, _time);
+        try
         {
-            try
+            do
             {
-                await ComputeAsync(stoppingToken);
+                try
+                {
+                    await ComputeAsync(stoppingToken);
+                }
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+                {
+                    LogComputeFailed(_logger, ex);
+                }
+                timer.Period = _options.CurrentValue.Interval;
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogComputeFailed(_logger, ex);
-            }
-            await Task.Delay(_options.CurrentValue.Interval, _time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
         }
     }
 

@@ -93,7 +93,10 @@ internal sealed partial class Warmer : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
+        // The next cycle starts an interval after this one started, and never before it ended: a
+        // PeriodicTimer on the injected clock (a tick missed during a long cycle comes at once).
+        using var timer = new PeriodicTimer(_options.CurrentValue.Interval, _time);
+        do
         {
             var options = _options.CurrentValue;
             var started = _time.GetTimestamp();
@@ -113,16 +116,20 @@ internal sealed partial class Warmer : BackgroundService
                     LogCycleFailed(_logger, ex);
                 }
             }
-            // The next cycle starts an interval after this one started, and never before it ended.
-            var wait = options.Interval - _time.GetElapsedTime(started);
-            try
-            {
-                await Task.Delay(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, _time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            timer.Period = options.Interval;
+        }
+        while (await WaitForNextCycleAsync(timer, stoppingToken));
+    }
+
+    private static async Task<bool> WaitForNextCycleAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 
