@@ -36,6 +36,15 @@ internal sealed class TrafficTracker
     public bool IsRefreshAheadDue(Caching.Entries.CacheEntry entry, DateTimeOffset now, double volume) =>
         Caching.Policy.RequestDecider.IsRefreshAheadDue(_options.CurrentValue, entry, now, volume);
 
+    /// <summary>Whether <paramref name="key"/>'s entry is due for refresh-ahead; the key's volume is only read when the entry is close to going stale.</summary>
+    public bool IsRefreshAheadDue(Caching.Entries.CacheEntry entry, DateTimeOffset now, string key)
+    {
+        var options = _options.CurrentValue;
+        return options.RefreshAhead
+            && entry.TimeToLive(now) < entry.FreshnessLifetime * options.RefreshAheadFraction
+            && Caching.Policy.RequestDecider.IsRefreshAheadDue(options, entry, now, VolumeOf(key));
+    }
+
     /// <summary>Counts one request and returns the key's decayed count including it.</summary>
     public double Record(string key, string site, Microsoft.AspNetCore.Http.HttpRequest request)
     {

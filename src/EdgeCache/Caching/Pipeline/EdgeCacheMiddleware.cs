@@ -88,9 +88,12 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
         {
             var now = time.GetUtcNow();
             var entry = item.Entry;
-            var refreshAhead = CachePolicy.Classify(entry, now, facts.Credentials) == Freshness.Fresh
-                && traffic.IsRefreshAheadDue(entry, now, traffic.VolumeOf(primaryKey!));
-            var decision = RequestDecider.Decide(facts, entry, now, health.IsDegraded(site), refreshAhead);
+            // Traffic and health are only read where the decision can depend on them (a fresh hit
+            // never asks whether the site is down, a key's volume matters only near expiry):
+            // two dictionary lookups fewer per hit.
+            var fresh = CachePolicy.Classify(entry, now, facts.Credentials) == Freshness.Fresh;
+            var refreshAhead = fresh && traffic.IsRefreshAheadDue(entry, now, primaryKey!);
+            var decision = RequestDecider.Decide(facts, entry, now, siteDegraded: !fresh && health.IsDegraded(site), refreshAhead);
             if (decision.Action is RequestAction.Hit or RequestAction.StaleOriginDown)
             {
                 traffic.Record(primaryKey!, site, request);
