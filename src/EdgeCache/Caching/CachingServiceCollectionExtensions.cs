@@ -41,7 +41,7 @@ internal static class CachingServiceCollectionExtensions
                 : storage.Disk.Enabled ? sp.GetRequiredService<DiskStore>()
                 : null;
             return new TieredStore(sp.GetRequiredService<MemoryStore>(), persistent,
-                sp.GetRequiredService<ILogger<TieredStore>>(), sp.GetRequiredService<EdgeCacheMetrics>());
+                sp.GetRequiredService<ILogger<TieredStore>>(), sp.GetRequiredService<EdgeCacheMetrics>(), time: sp.GetRequiredService<TimeProvider>());
         });
 
         services.AddSingleton<OriginFetcher>();

@@ -22,6 +22,7 @@ internal static class EventIds
     public const int DiskDeleteFailed = 2005;
     public const int StoreError = 2010;
     public const int PersistentWriteDropped = 2011;
+    public const int ShutdownWritesLost = 2012;
     public const int RedisDown = 2020;
     public const int RedisUp = 2021;
     public const int RedisCorruptEntry = 2022;

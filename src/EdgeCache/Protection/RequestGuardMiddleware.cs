@@ -64,7 +64,7 @@ internal sealed partial class RequestGuardMiddleware(RequestDelegate next, RuleS
         if (request.QueryString.HasValue)
         {
             var rule = rules.Current.Match(request.Host, request.Path.Value ?? "/");
-            context.Features.Set(new MatchedRule(rule));
+            context.Features.Set(rule.AsFeature);
             var query = request.QueryString.Value!;
             var shaped = query == "?" ? "" : CacheKeys.ShapeQuery(query, rule);
             if (!ReferenceEquals(shaped, query))

@@ -23,6 +23,10 @@ internal sealed class CacheRule
     public static CacheRule Default { get; } = new("default", new CacheRuleOptions());
 
     public string Name { get; }
+
+    /// <summary>This rule as the request feature that says it was matched (one instance per rule: no allocation per request).</summary>
+    public MatchedRule AsFeature => _feature ??= new MatchedRule(this);
+    private MatchedRule? _feature;
     public CacheRuleOptions Options { get; }
     public string[] Tags { get; }
     public string[] KeyHeaders { get; }

@@ -442,6 +442,19 @@ public sealed class CachingProxyTests : IAsyncLifetime
         Assert.StartsWith("EdgeCache; hit", CacheStatus(second)); // the memory tier still works
     }
 
+    [Theory]
+    [InlineData("GET")]
+    [InlineData("HEAD")]
+    public async Task StatusPath_AnsweredByTheEdge_NeverProxied(string method)
+    {
+        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+
+        var response = await proxy.Client.SendAsync(new HttpRequestMessage(new HttpMethod(method), "/_edge/status"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0, _origin.RequestCount);
+    }
+
     [Fact]
     public async Task Healthz_OnManagementListener_Ok()
     {

@@ -105,6 +105,69 @@ public sealed class WriteBehindTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PurgeWhileQueued_ReaderPromotingTheQueuedCopy_StillPurged()
+    {
+        await using var proxy = await StartWithGatedDisk();
+        var store = proxy.Get<TieredStore>();
+        await proxy.Client.GetStringAsync("/kept");   // taken by the writer, held at the gate
+        await proxy.Client.GetStringAsync("/purged"); // queued behind it
+        var purge = store.PurgeAsync(new PurgeRequest(PurgeKind.Url, $"GET http://{TestProxy.PublicHost}/purged", Soft: false), CancellationToken.None).AsTask();
+
+        await proxy.Client.GetStringAsync("/purged"); // while the purge waits: the queued copy, promoted into memory
+        Disk.Open();
+        await purge;
+        var after = await proxy.Client.GetAsync("/purged");
+
+        Assert.StartsWith("EdgeCache; fwd=miss", CacheStatus(after));
+        Assert.Equal(3, _origin.RequestCount);
+    }
+
+    [Fact]
+    public async Task Flush_WhileNewWritesKeepComing_CompletesForTheWritesBeforeIt()
+    {
+        await using var proxy = await StartWithGatedDisk();
+        var store = proxy.Get<TieredStore>();
+        await proxy.Client.GetStringAsync("/first");
+        var flush = store.FlushAsync();
+        Disk.Open();
+
+        for (var i = 0; i < 20 && !flush.IsCompleted; i++)
+        {
+            await proxy.Client.GetStringAsync($"/later-{i}");
+        }
+
+        await flush.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains(FilesIn(proxy), file => System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(file)).Contains("/first"));
+    }
+
+    [Fact]
+    public async Task QueueFull_OlderPersistentCopyRemovedNotServedLater()
+    {
+        var cacheDir = TempDirectory.Create("edgecache-dropped");
+        await using (var first = await TestProxy.StartAsync(_origin.Address, cacheDir))
+        {
+            await first.Client.GetStringAsync("/v"); // "page /v" on disk
+        }
+        _origin.Respond(context => _origin.Answer(context, "new " + context.Request.Path, ("Cache-Control", "public, max-age=600")));
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, services =>
+            services.AddSingleton(sp => new TieredStore(sp.GetRequiredService<MemoryStore>(), _disk = new GatedDisk(sp.GetRequiredService<DiskStore>()),
+                sp.GetRequiredService<ILogger<TieredStore>>(), sp.GetRequiredService<EdgeCacheMetrics>(), queueLength: 1)), cacheDir,
+            extraArgs: "--EdgeCache:Cache:HonourClientCacheControl=true");
+        await proxy.Client.GetStringAsync("/a"); // taken by the writer, held at the gate
+        await proxy.Client.GetStringAsync("/b"); // fills the queue
+        var reload = new HttpRequestMessage(HttpMethod.Get, "/v");
+        reload.Headers.CacheControl = new System.Net.Http.Headers.CacheControlHeaderValue { NoCache = true };
+        Assert.Equal("new /v", await (await proxy.Client.SendAsync(reload)).Content.ReadAsStringAsync()); // its write is dropped
+
+        Assert.True(proxy.Get<TieredStore>().DroppedWrites >= 1);
+        Disk.Open();
+        await proxy.Get<TieredStore>().FlushAsync();
+        var (entry, _) = await proxy.Get<TieredStore>().PeekAsync($"GET http://{TestProxy.PublicHost}/v", CancellationToken.None);
+        Assert.NotEqual("page /v", entry is null ? null : System.Text.Encoding.UTF8.GetString(entry.Body.Span));
+        Assert.Null(await proxy.Get<DiskStore>().GetAsync($"GET http://{TestProxy.PublicHost}/v", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Restart_QueuedWritesFlushedOnShutdown_NextNodeStartsWarm()
     {
         var cacheDir = TempDirectory.Create("edgecache-writebehind");

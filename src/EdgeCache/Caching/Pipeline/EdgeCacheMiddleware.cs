@@ -29,6 +29,9 @@ namespace EdgeCache.Caching.Pipeline;
 internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, TrafficTracker traffic,
     Warming.WarmMarker warmMarker, IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, CacheResponder responder, OriginHealthMonitor health, CacheTelemetry telemetry, TimeProvider time)
 {
+    // Bound at start-up, like the status page's endpoint (the option does not reload).
+    private readonly string _statusPath = degraded.CurrentValue.StatusPath;
+
     public Task InvokeAsync(HttpContext context)
     {
         var started = time.GetTimestamp();
@@ -40,7 +43,7 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
             return next(context);
         }
         var path = request.Path.Value ?? "/";
-        if (path.Equals(degraded.CurrentValue.StatusPath, StringComparison.OrdinalIgnoreCase))
+        if (path.Equals(_statusPath, StringComparison.OrdinalIgnoreCase))
         {
             return next(context);
         }

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
 using EdgeCache.Caching.Entries;
-using Microsoft.Extensions.Logging;
 using EdgeCache.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeCache.Caching.Stores;
 
@@ -13,15 +13,16 @@ namespace EdgeCache.Caching.Stores;
 /// <para>
 /// Respond first, persist afterwards: a write goes to memory at once and to the persistent tier
 /// (disk, Redis) through a bounded queue drained by one background writer, so no reader waits for
-/// a rename or a Redis round trip. A full queue drops the write (counted), never blocks a reader;
-/// a later write of the same key replaces the queued one. Removals and purges take the queued
-/// writes they match with them and wait for the write in progress, so a purged page is never
-/// written back. A crash may lose the last queued writes, never corrupt one (each is atomic).
+/// a rename or a Redis round trip. A later write of a queued key replaces the queued one. A full
+/// queue drops the write (counted) and queues the removal of the key's older persistent copy
+/// instead, so a stale copy never comes back from there; it never blocks a reader. Removals and
+/// purges take the queued writes they match with them and wait for the write in progress, so a
+/// purged page is never written back. A crash may lose the last queued writes, never corrupt one.
 /// </para>
 /// <para>
-/// With a shared tier (Redis), purges also reach every other node's memory tier (pub/sub), and a
-/// node whose connection comes back clears its memory tier, since it may have missed purges.
-/// Nothing outside reaches through to a tier: this type is the boundary.
+/// With a shared tier (Redis), purges also reach every other node's memory tier and queued writes
+/// (pub/sub), and a node whose connection comes back clears its memory tier and queue, since it may
+/// have missed purges. Nothing outside reaches through to a tier: this type is the boundary.
 /// </para>
 /// </summary>
 internal sealed partial class TieredStore : IAsyncDisposable
@@ -29,23 +30,36 @@ internal sealed partial class TieredStore : IAsyncDisposable
     /// <summary>Most entries waiting for the persistent tier.</summary>
     public const int PersistentQueueLength = 1024;
 
+    /// <summary>Queued in place of a dropped write: remove the key's older persistent copy.</summary>
+    private static readonly CacheEntry Removal = new() { Key = "" };
+
     private readonly MemoryStore _memory;
     private readonly ICacheStore? _persistent;
+    private readonly RedisStore? _shared;
     private readonly ILogger _logger;
     private readonly Metrics.EdgeCacheMetrics? _metrics;
+    private readonly int _queueLength;
     private readonly ConcurrentDictionary<string, CacheEntry> _pending = new(StringComparer.Ordinal);
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private readonly SemaphoreSlim _persistentLock = new(1, 1); // one persistent write, removal or purge at a time
-    private readonly Lock _idleLock = new();
-    private TaskCompletionSource _idle = CompletedIdle();
-    private int _outstanding; // guarded by _idleLock
     private readonly Task _writer;
 
-    private readonly int _queueLength;
+    // Flushes: keys queued and keys written, in queue order; a flush waits for the count queued when it was asked.
+    private readonly Lock _queueLock = new();
+    private long _queued;   // guarded by _queueLock
+    private long _written;  // guarded by _queueLock
+    private readonly List<(long Target, TaskCompletionSource Done)> _flushes = []; // guarded by _queueLock
+
+    // The writer's last writes, so a purge from another node that arrives just after can undo them.
+    private readonly ConcurrentQueue<(string Key, string[] Tags, DateTimeOffset At)> _recentWrites = new();
+    private long _droppedWrites;
+
+    private readonly TimeProvider _time;
 
     public TieredStore(MemoryStore memory, ICacheStore? persistent, ILogger<TieredStore> logger, Metrics.EdgeCacheMetrics? metrics = null,
-        int queueLength = PersistentQueueLength)
+        int queueLength = PersistentQueueLength, TimeProvider? time = null)
     {
+        _time = time ?? TimeProvider.System;
         _queueLength = queueLength;
         _metrics = metrics;
         _memory = memory;
@@ -56,27 +70,20 @@ internal sealed partial class TieredStore : IAsyncDisposable
         {
             _shared = shared;
             shared.PurgeReceived += request => _ = PurgeFromOtherNodeAsync(request);
-            shared.Reconnected += () =>
-            {
-                _memory.Clear();
-                LogMemoryCleared(_logger);
-            };
+            shared.Reconnected += () => _ = ForgetAfterReconnectAsync();
         }
     }
-
-    private readonly RedisStore? _shared;
 
     /// <summary>Each tier's figures, memory first.</summary>
     public IReadOnlyList<TierStatistics> Statistics => _persistent is IReportsStatistics persistent
         ? [_memory.Statistics, persistent.Statistics]
         : [_memory.Statistics];
 
-    /// <summary>The memory tier's item under the key spelt by <paramref name="key"/> (no string needed), marked as used now.</summary>
-    public bool TryGetFromMemory(ReadOnlySpan<char> key, out MemoryItem item) => _memory.TryGet(key, out item);
-
     /// <summary>Writes dropped because the persistent queue was full.</summary>
     public long DroppedWrites => Interlocked.Read(ref _droppedWrites);
-    private long _droppedWrites;
+
+    /// <summary>The memory tier's item under the key spelt by <paramref name="key"/> (no string needed), marked as used now.</summary>
+    public bool TryGetFromMemory(ReadOnlySpan<char> key, out MemoryItem item) => _memory.TryGet(key, out item);
 
     public ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken) =>
         GetAsync(key, memoryProbed: false, cancellationToken);
@@ -93,20 +100,19 @@ internal sealed partial class TieredStore : IAsyncDisposable
         }
         if (_pending.TryGetValue(key, out var queued))
         {
-            entry = queued; // evicted from memory before it reached the persistent tier
+            // Evicted from memory before it reached the persistent tier; a queued removal means
+            // the persistent copy is older than what was last stored: a miss.
+            return ReferenceEquals(queued, Removal) ? null : queued;
         }
-        else
+        try
         {
-            try
-            {
-                entry = await _persistent.GetAsync(key, cancellationToken);
-            }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                LogStoreError(_logger, _persistent.Name, "read", ex);
-                _metrics?.StoreError(_persistent.Name);
-                return null;
-            }
+            entry = await _persistent.GetAsync(key, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogStoreError(_logger, _persistent.Name, "read", ex);
+            _metrics?.StoreError(_persistent.Name);
+            return null;
         }
         if (entry is not null)
         {
@@ -128,7 +134,7 @@ internal sealed partial class TieredStore : IAsyncDisposable
         }
         if (_pending.TryGetValue(key, out var queued))
         {
-            return (queued, _memory.Name);
+            return ReferenceEquals(queued, Removal) ? (null, "") : (queued, _memory.Name);
         }
         if (_persistent is not null && await _persistent.GetAsync(key, cancellationToken) is { } stored)
         {
@@ -144,47 +150,48 @@ internal sealed partial class TieredStore : IAsyncDisposable
     public async ValueTask SetAsync(CacheEntry entry, CancellationToken cancellationToken)
     {
         await _memory.SetAsync(entry, cancellationToken);
-        if (_persistent is null)
+        if (_persistent is not null && !Enqueue(entry.Key, entry))
         {
-            return;
+            Interlocked.Increment(ref _droppedWrites);
+            LogWriteDropped(_logger, _persistent.Name, entry.Key);
+            _metrics?.StoreError(_persistent.Name);
+            // The older persistent copy must not outlive this one: its removal is queued instead
+            // (a removal is small; it may go past the bound, up to twice it).
+            Enqueue(entry.Key, Removal, _queueLength * 2);
         }
-        var added = false;
-        lock (_idleLock)
+    }
+
+    /// <summary>Queues <paramref name="entry"/> (or <see cref="Removal"/>) for the key; false when the queue is full or closed.</summary>
+    private bool Enqueue(string key, CacheEntry entry, int? bound = null)
+    {
+        lock (_queueLock)
         {
             while (true)
             {
-                if (_pending.TryGetValue(entry.Key, out var queued))
+                if (_pending.TryGetValue(key, out var queued))
                 {
-                    if (_pending.TryUpdate(entry.Key, entry, queued))
+                    if (_pending.TryUpdate(key, entry, queued))
                     {
-                        return; // the queued write takes the newer entry
+                        return true; // the queued write takes the newer entry
                     }
                     continue; // the writer or a purge took it meanwhile
                 }
-                if (_pending.Count >= _queueLength)
+                if (_pending.Count >= (bound ?? _queueLength))
                 {
-                    Interlocked.Increment(ref _droppedWrites);
-                    break;
+                    return false;
                 }
-                if (_pending.TryAdd(entry.Key, entry))
+                if (!_pending.TryAdd(key, entry))
                 {
-                    if (_outstanding++ == 0)
-                    {
-                        _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                    }
-                    added = true;
-                    break;
+                    continue;
                 }
+                if (!_queue.Writer.TryWrite(key))
+                {
+                    _pending.TryRemove(key, out _); // shutting down: memory only
+                    return false;
+                }
+                _queued++;
+                return true;
             }
-        }
-        if (added)
-        {
-            _queue.Writer.TryWrite(entry.Key);
-        }
-        else
-        {
-            LogWriteDropped(_logger, _persistent.Name, entry.Key);
-            _metrics?.StoreError(_persistent.Name);
         }
     }
 
@@ -199,6 +206,7 @@ internal sealed partial class TieredStore : IAsyncDisposable
         try
         {
             _pending.TryRemove(key, out _);
+            await _memory.RemoveAsync(key, cancellationToken); // again: a reader may have promoted the queued entry meanwhile
             await _persistent.RemoveAsync(key, cancellationToken);
         }
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
@@ -218,7 +226,29 @@ internal sealed partial class TieredStore : IAsyncDisposable
     /// </summary>
     public async ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
     {
-        var count = await PurgeTiersAsync(request, cancellationToken);
+        var count = await _memory.PurgeAsync(request, cancellationToken); // readers stop getting it at once
+        if (_persistent is null)
+        {
+            return count;
+        }
+        await _persistentLock.WaitAsync(CancellationToken.None);
+        try
+        {
+            PurgePending(request);
+            // Again: a reader may have promoted a queued or persistent copy while the purge waited.
+            count = Math.Max(count, await _memory.PurgeAsync(request, cancellationToken));
+            count = Math.Max(count, await _persistent.PurgeAsync(request, cancellationToken));
+            await _memory.PurgeAsync(request, cancellationToken);
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogStoreError(_logger, _persistent.Name, "purge", ex);
+            _metrics?.StoreError(_persistent.Name);
+        }
+        finally
+        {
+            _persistentLock.Release();
+        }
         if (_shared is not null)
         {
             try
@@ -233,42 +263,44 @@ internal sealed partial class TieredStore : IAsyncDisposable
         return count;
     }
 
-    private async ValueTask<int> PurgeTiersAsync(PurgeRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Another node purged the shared tier: this node's queued writes and memory tier follow, and if
+    /// this node wrote a matching entry to the shared tier just before the message came (a write
+    /// queued before the purge), the purge is applied to the shared tier again.
+    /// </summary>
+    private async Task PurgeFromOtherNodeAsync(PurgeRequest request)
     {
-        var count = await _memory.PurgeAsync(request, cancellationToken);
-        if (_persistent is null)
-        {
-            return count;
-        }
         await _persistentLock.WaitAsync(CancellationToken.None);
         try
         {
             PurgePending(request);
-            count = Math.Max(count, await _persistent.PurgeAsync(request, cancellationToken));
+            await _memory.PurgeAsync(request, CancellationToken.None);
+            var since = _time.GetUtcNow() - TimeSpan.FromSeconds(5);
+            if (_recentWrites.Any(write => write.At >= since && request.Matches(write.Key, write.Tags)))
+            {
+                await _persistent!.PurgeAsync(request, CancellationToken.None);
+            }
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex)
         {
-            LogStoreError(_logger, _persistent.Name, "purge", ex);
+            LogStoreError(_logger, _persistent!.Name, "purge", ex);
             _metrics?.StoreError(_persistent.Name);
         }
         finally
         {
             _persistentLock.Release();
         }
-        return count;
     }
 
-    /// <summary>
-    /// Another node purged the shared tier: this node's memory tier follows, and so do its queued
-    /// writes (a page this node fetched meanwhile must not be written back to the shared tier).
-    /// </summary>
-    private async Task PurgeFromOtherNodeAsync(PurgeRequest request)
+    /// <summary>The shared tier is back: purges may have been missed meanwhile, so memory and the queued writes are let go.</summary>
+    private async Task ForgetAfterReconnectAsync()
     {
-        await _memory.PurgeAsync(request, CancellationToken.None);
         await _persistentLock.WaitAsync(CancellationToken.None);
         try
         {
-            PurgePending(request);
+            _pending.Clear();
+            _memory.Clear();
+            LogMemoryCleared(_logger);
         }
         finally
         {
@@ -281,26 +313,33 @@ internal sealed partial class TieredStore : IAsyncDisposable
     {
         foreach (var (key, entry) in _pending)
         {
-            if (request.Matches(key, entry.Tags))
+            if (ReferenceEquals(entry, Removal) || !request.Matches(key, entry.Tags))
             {
-                if (request.Soft)
-                {
-                    _pending.TryUpdate(key, PurgeRequest.MarkStale(entry), entry);
-                }
-                else
-                {
-                    _pending.TryRemove(key, out _);
-                }
+                continue;
+            }
+            if (request.Soft)
+            {
+                _pending.TryUpdate(key, PurgeRequest.MarkStale(entry), entry);
+            }
+            else
+            {
+                _pending.TryRemove(key, out _);
             }
         }
     }
 
-    /// <summary>Completes when every write queued so far has reached the persistent tier (or failed, or was purged).</summary>
+    /// <summary>Completes when every write queued before the call has reached the persistent tier (or failed, or was purged).</summary>
     public Task FlushAsync()
     {
-        lock (_idleLock)
+        lock (_queueLock)
         {
-            return _idle.Task;
+            if (_written >= _queued)
+            {
+                return Task.CompletedTask;
+            }
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _flushes.Add((_queued, done));
+            return done.Task;
         }
     }
 
@@ -314,7 +353,15 @@ internal sealed partial class TieredStore : IAsyncDisposable
                 // Taken under the lock: a removal or purge either took it already or waits for this write.
                 if (_pending.TryRemove(key, out var entry))
                 {
-                    await _persistent!.SetAsync(entry, CancellationToken.None);
+                    if (ReferenceEquals(entry, Removal))
+                    {
+                        await _persistent!.RemoveAsync(key, CancellationToken.None);
+                    }
+                    else
+                    {
+                        await _persistent!.SetAsync(entry, CancellationToken.None);
+                        RememberWrite(entry);
+                    }
                 }
             }
             catch (Exception ex)
@@ -325,12 +372,34 @@ internal sealed partial class TieredStore : IAsyncDisposable
             finally
             {
                 _persistentLock.Release();
-                lock (_idleLock)
+                CountWritten();
+            }
+        }
+    }
+
+    private void RememberWrite(CacheEntry entry)
+    {
+        if (_shared is null)
+        {
+            return;
+        }
+        _recentWrites.Enqueue((entry.Key, entry.Tags, _time.GetUtcNow()));
+        while (_recentWrites.Count > 64 && _recentWrites.TryDequeue(out _))
+        {
+        }
+    }
+
+    private void CountWritten()
+    {
+        lock (_queueLock)
+        {
+            _written++;
+            for (var i = _flushes.Count - 1; i >= 0; i--)
+            {
+                if (_flushes[i].Target <= _written)
                 {
-                    if (--_outstanding == 0)
-                    {
-                        _idle.TrySetResult();
-                    }
+                    _flushes[i].Done.TrySetResult();
+                    _flushes.RemoveAt(i);
                 }
             }
         }
@@ -339,15 +408,14 @@ internal sealed partial class TieredStore : IAsyncDisposable
     /// <summary>Writes what is queued (up to 10 s), then stops the writer.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await _writer.WaitAsync(TimeSpan.FromSeconds(10)).ContinueWith(_ => { }, TaskScheduler.Default);
-    }
-
-    private static TaskCompletionSource CompletedIdle()
-    {
-        var idle = new TaskCompletionSource();
-        idle.SetResult();
-        return idle;
+        lock (_queueLock)
+        {
+            _queue.Writer.TryComplete();
+        }
+        if (await Task.WhenAny(_writer, Task.Delay(TimeSpan.FromSeconds(10), _time)) != _writer && _persistent is not null)
+        {
+            LogShutdownWritesLost(_logger, _persistent.Name, _pending.Count);
+        }
     }
 
     [LoggerMessage(EventId = EventIds.PurgePublishFailed, EventName = nameof(EventIds.PurgePublishFailed), Level = LogLevel.Warning,
@@ -355,7 +423,7 @@ internal sealed partial class TieredStore : IAsyncDisposable
     private static partial void LogPublishFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = EventIds.MemoryClearedOnReconnect, EventName = nameof(EventIds.MemoryClearedOnReconnect), Level = LogLevel.Information,
-        Message = "Redis reconnected: memory tier cleared, since purges may have been missed")]
+        Message = "Redis reconnected: memory tier and queued writes cleared, since purges may have been missed")]
     private static partial void LogMemoryCleared(ILogger logger);
 
     [LoggerMessage(EventId = EventIds.StoreError, EventName = nameof(EventIds.StoreError), Level = LogLevel.Warning,
@@ -365,4 +433,8 @@ internal sealed partial class TieredStore : IAsyncDisposable
     [LoggerMessage(EventId = EventIds.PersistentWriteDropped, EventName = nameof(EventIds.PersistentWriteDropped), Level = LogLevel.Debug,
         Message = "The {Tier} write queue is full: {Key} stays in memory only")]
     private static partial void LogWriteDropped(ILogger logger, string tier, string key);
+
+    [LoggerMessage(EventId = EventIds.ShutdownWritesLost, EventName = nameof(EventIds.ShutdownWritesLost), Level = LogLevel.Warning,
+        Message = "Stopping: {Count} queued {Tier} writes were not written within 10 s")]
+    private static partial void LogShutdownWritesLost(ILogger logger, string tier, int count);
 }
