@@ -43,6 +43,18 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
     public Task WriteStaleAsync(HttpContext context, CacheEntry entry, CacheRule rule, string site, string reason) =>
         stale.WriteAsync(context, entry, rule, site, reason);
 
+    /// <summary>The origin failed: the stored copy when it is within stale-if-error, else the friendly error page.</summary>
+    public async Task<Policy.CacheOutcome> WriteFailureAsync(HttpContext context, FetchResult result, CacheEntry? stored, CacheRule rule, string site)
+    {
+        if (stored is not null && Policy.CachePolicy.CanServeStaleOnError(stored, time.GetUtcNow()))
+        {
+            await stale.WriteAsync(context, stored, rule, site, result.Detail);
+            return Policy.CacheOutcome.Stale;
+        }
+        await errorPages.WriteAsync(context, result.Origin.FailureStatus, result.Detail);
+        return Policy.CacheOutcome.ErrorPage;
+    }
+
     /// <summary>The friendly error page.</summary>
     public Task WriteErrorAsync(HttpContext context, int status, string detail) => errorPages.WriteAsync(context, status, detail);
 

@@ -21,6 +21,9 @@ internal sealed partial class CacheTelemetry(EdgeCacheMetrics metrics, Coverage.
     /// <summary>Whether a fresh entry with this recent volume is due for refresh-ahead.</summary>
     public bool IsRefreshAheadDue(Entries.CacheEntry entry, DateTimeOffset now, double volume) => traffic.IsRefreshAheadDue(entry, now, volume);
 
+    /// <summary>A timestamp for <see cref="Record"/>'s duration.</summary>
+    public long Start() => time.GetTimestamp();
+
     public void Record(HttpContext context, string site, CacheOutcome outcome, long startedTimestamp)
     {
         metrics.Request(site, outcome.Label());

@@ -1,9 +1,5 @@
-using EdgeCache.Caching.Entries;
 using EdgeCache.Caching.Fetching;
-using EdgeCache.Caching.Keys;
 using EdgeCache.Caching.Policy;
-using EdgeCache.Caching.Stores;
-using EdgeCache.Origin;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Model;
 
@@ -14,9 +10,9 @@ namespace EdgeCache.Caching.Pipeline;
 /// takes over from <see cref="EdgeCacheMiddleware"/> through the <see cref="CacheRequestContext"/>:
 /// <code>
 /// 1. No context (not GET/HEAD) or a bypass        → forwarded untouched (fwd=method, fwd=bypass).
-/// 2. The reader counted; the lookup finished in the persistent tier (memory was probed before
-///    routing); a Vary marker selects the variant. A store error is a miss.
-/// 3. Decide (<see cref="RequestDecider"/>, with the site degraded when no destination is up):
+/// 2. <see cref="CacheLookup"/>: the reader counted; the lookup finished in the persistent tier
+///    (memory was probed before routing); a Vary marker selects the variant. A store error is a miss.
+/// 3. Its decision (<see cref="RequestDecider"/>, with the site degraded when no destination is up):
 ///    Hit (refresh-ahead when due), StaleWhileRevalidate (refresh in the background) and
 ///    StaleOriginDown are served from the entry.
 /// 4. Fetch, coalesced, conditional when the copy has validators: the stale deadline passed → the
@@ -26,12 +22,12 @@ namespace EdgeCache.Caching.Pipeline;
 /// </code>
 /// Every response gets <c>Cache-Status</c>; every response from an entry gets <c>Age</c>.
 /// </summary>
-internal sealed class ProxyCacheMiddleware(RequestDelegate next, TieredStore store, FetchStep fetch, CacheResponder responder,
-    ForwardStep forward, CacheTelemetry telemetry, TimeProvider time)
+internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup lookup, FetchStep fetch, CacheResponder responder,
+    ForwardStep forward, CacheTelemetry telemetry)
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var started = time.GetTimestamp();
+        var started = telemetry.Start();
         var site = context.Features.Get<IReverseProxyFeature>()?.Cluster.Config.ClusterId ?? "none";
         var request = context.Features.Get<CacheRequestContext>();
         var outcome = request is null
@@ -48,16 +44,9 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, TieredStore sto
             return await forward.ForwardAsync(context, next, CacheStatus.Forward("bypass", detail: reason), CacheOutcome.Bypass);
         }
 
-        // Step 2: count the reader, finish the lookup.
+        // Steps 2 and 3: finish the lookup, decide.
+        var (entry, key, varyMiss, target, decision) = await lookup.LookupAsync(context, request, site);
         var primaryKey = request.PrimaryKey!;
-        var volume = telemetry.CountReader(primaryKey, site, context.Request, request.Background);
-        var (entry, key, varyMiss) = await LookupAsync(request, context.Request.Headers, context.RequestAborted);
-
-        // Step 3: decide.
-        var now = time.GetUtcNow();
-        var target = OriginTarget.From(context.Features.Get<IReverseProxyFeature>());
-        var refreshAhead = entry is not null && telemetry.IsRefreshAheadDue(entry, now, volume);
-        var decision = RequestDecider.Decide(request.Facts, entry, now, siteDegraded: target is null, refreshAhead);
         switch (decision.Action)
         {
             case RequestAction.Hit:
@@ -108,30 +97,8 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, TieredStore sto
                 // Too large to store: YARP streams it straight through, uncached.
                 return await forward.ForwardAsync(context, next, CacheStatus.Forward("miss", detail: "too-large"), CacheOutcome.TooLarge);
             default:
-                if (entry is not null && CachePolicy.CanServeStaleOnError(entry, time.GetUtcNow()))
-                {
-                    await responder.WriteStaleAsync(context, entry, request.Rule, site, result.Detail);
-                    return CacheOutcome.Stale;
-                }
-                await responder.WriteErrorAsync(context, result.Origin.FailureStatus, result.Detail);
-                return CacheOutcome.ErrorPage;
+                // The origin failed: the copy within stale-if-error, else the error page.
+                return await responder.WriteFailureAsync(context, result, entry, request.Rule, site);
         }
-    }
-
-    /// <summary>The stored entry for the reader, its key, and whether a Vary marker named a variant that is not stored.</summary>
-    private async Task<(CacheEntry? Entry, string Key, bool VaryMiss)> LookupAsync(CacheRequestContext request, IHeaderDictionary headers,
-        CancellationToken cancellationToken)
-    {
-        var primaryKey = request.PrimaryKey!;
-        var primary = request.PrimaryInMemory ?? await store.GetAsync(primaryKey, memoryProbed: true, cancellationToken);
-        if (primary is not { Kind: CacheEntryKind.VaryMarker })
-        {
-            return (primary, primaryKey, false);
-        }
-        // The variant: memory was probed before routing only when the marker came from memory.
-        var probed = request.VariantKey is not null;
-        var variantKey = request.VariantKey ?? CacheKeys.Variant(primaryKey, primary.VaryHeaders, headers);
-        var variant = request.VariantInMemory ?? await store.GetAsync(variantKey, memoryProbed: probed, cancellationToken);
-        return (variant is { Kind: CacheEntryKind.Response } ? variant : null, variantKey, variant is null);
     }
 }

@@ -77,3 +77,11 @@ public sealed class EdgeCacheMiddlewareTests : IAsyncLifetime
         Assert.Equal(2, _origin.CountFor("/varies"));
     }
 }
+
+/// <summary>The routed step orchestrates; the work lives in its steps (OutputCacheMiddleware takes 6 dependencies, YARP's LoadBalancingMiddleware 3).</summary>
+public sealed class ProxyCacheMiddlewareShapeTests
+{
+    [Fact]
+    public void Constructor_AtMostSixDependencies() =>
+        Assert.InRange(typeof(EdgeCache.Caching.Pipeline.ProxyCacheMiddleware).GetConstructors().Single().GetParameters().Length, 1, 6);
+}

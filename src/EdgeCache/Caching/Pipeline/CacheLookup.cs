@@ -1,0 +1,54 @@
+using EdgeCache.Caching.Entries;
+using EdgeCache.Caching.Keys;
+using EdgeCache.Caching.Policy;
+using EdgeCache.Caching.Stores;
+using EdgeCache.Origin;
+using Microsoft.AspNetCore.Http;
+using Yarp.ReverseProxy.Model;
+
+namespace EdgeCache.Caching.Pipeline;
+
+/// <summary>What the routed step found and decided for a request.</summary>
+/// <param name="Entry">The stored entry for the reader (its Vary variant), or null.</param>
+/// <param name="Key">The entry's key (the variant's when the response varies).</param>
+/// <param name="VaryMiss">A Vary marker named a variant that is not stored.</param>
+/// <param name="Target">Where a fetch goes; null when no destination is up (the site is degraded).</param>
+/// <param name="Decision">What to do.</param>
+internal sealed record CacheLookupResult(CacheEntry? Entry, string Key, bool VaryMiss, OriginTarget? Target, RequestDecision Decision);
+
+/// <summary>
+/// The routed step's lookup: the reader counted, the lookup finished in the persistent tier (the
+/// memory tier was probed before routing), a Vary marker resolved to the reader's variant, and the
+/// one decision made (<see cref="RequestDecider"/>, the site degraded when no destination is up).
+/// A store error is a miss.
+/// </summary>
+internal sealed class CacheLookup(TieredStore store, CacheTelemetry telemetry, TimeProvider time)
+{
+    public async Task<CacheLookupResult> LookupAsync(HttpContext context, CacheRequestContext request, string site)
+    {
+        var primaryKey = request.PrimaryKey!;
+        var volume = telemetry.CountReader(primaryKey, site, context.Request, request.Background);
+        var (entry, key, varyMiss) = await FindAsync(request, context.Request.Headers, context.RequestAborted);
+        var now = time.GetUtcNow();
+        var target = OriginTarget.From(context.Features.Get<IReverseProxyFeature>());
+        var refreshAhead = entry is not null && telemetry.IsRefreshAheadDue(entry, now, volume);
+        var decision = RequestDecider.Decide(request.Facts, entry, now, siteDegraded: target is null, refreshAhead);
+        return new CacheLookupResult(entry, key, varyMiss, target, decision);
+    }
+
+    private async Task<(CacheEntry? Entry, string Key, bool VaryMiss)> FindAsync(CacheRequestContext request, IHeaderDictionary headers,
+        CancellationToken cancellationToken)
+    {
+        var primaryKey = request.PrimaryKey!;
+        var primary = request.PrimaryInMemory ?? await store.GetAsync(primaryKey, memoryProbed: true, cancellationToken);
+        if (primary is not { Kind: CacheEntryKind.VaryMarker })
+        {
+            return (primary, primaryKey, false);
+        }
+        // The variant: memory was probed before routing only when the marker came from memory.
+        var probed = request.VariantKey is not null;
+        var variantKey = request.VariantKey ?? CacheKeys.Variant(primaryKey, primary.VaryHeaders, headers);
+        var variant = request.VariantInMemory ?? await store.GetAsync(variantKey, memoryProbed: probed, cancellationToken);
+        return (variant is { Kind: CacheEntryKind.Response } ? variant : null, variantKey, variant is null);
+    }
+}
