@@ -1,4 +1,5 @@
 using EdgeCache.Caching;
+using EdgeCache.Caching.Policy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -55,17 +56,25 @@ internal sealed class OriginFetcher
         CancellationToken cancellationToken)
     {
         var requestTime = _time.GetUtcNow();
+        var failureStatuses = _degraded.CurrentValue.FailureStatuses;
+        var revalidating = etag is not null || lastModified is not null;
         if (target is null)
         {
             return new OriginResponse(OriginOutcome.Failed, StatusCodes.Status503ServiceUnavailable, new HeaderDictionary(),
-                default, requestTime, requestTime, ForwarderError.NoAvailableDestinations);
+                default, requestTime, requestTime, ForwarderError.NoAvailableDestinations)
+            {
+                Answer = OriginOutcomePolicy.Classify(ForwarderError.NoAvailableDestinations, 0, false, false, revalidating, failureStatuses),
+            };
         }
 
         using var slot = await _limiter.AcquireAsync(target.ClusterId, background, cancellationToken);
         if (!slot.IsAcquired)
         {
             return new OriginResponse(OriginOutcome.Failed, StatusCodes.Status503ServiceUnavailable, new HeaderDictionary(),
-                default, requestTime, _time.GetUtcNow(), Busy: true);
+                default, requestTime, _time.GetUtcNow(), Busy: true)
+            {
+                Answer = OriginOutcomePolicy.Classify(ForwarderError.None, 0, false, busy: true, revalidating, failureStatuses),
+            };
         }
 
         var context = new DefaultHttpContext { RequestServices = _services };
@@ -98,7 +107,8 @@ internal sealed class OriginFetcher
         var error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
         var responseTime = _time.GetUtcNow();
         _metrics.OriginRequest(target.ClusterId, responseTime - requestTime);
-        var failed = error != ForwarderError.None || IsOriginLevelFailure(context.Response.StatusCode);
+        var answer = OriginOutcomePolicy.Classify(error, context.Response.StatusCode, capture.TooLarge, busy: false, revalidating, failureStatuses);
+        var failed = answer.CountsAgainstHealth;
         ReportToPassiveHealth(context, target, failed);
         if (failed)
         {
@@ -107,18 +117,15 @@ internal sealed class OriginFetcher
             _health.Refresh();
         }
 
-        if (capture.TooLarge)
+        return answer.Kind switch
         {
-            return new OriginResponse(OriginOutcome.TooLarge, context.Response.StatusCode, context.Response.Headers,
-                default, requestTime, responseTime, error);
-        }
-        if (error != ForwarderError.None)
-        {
-            return new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode, new HeaderDictionary(),
-                default, requestTime, responseTime, error);
-        }
-        return new OriginResponse(OriginOutcome.Response, context.Response.StatusCode, context.Response.Headers,
-            capture.Captured, requestTime, responseTime);
+            OriginAnswerKind.TooLarge => new OriginResponse(OriginOutcome.TooLarge, context.Response.StatusCode, context.Response.Headers,
+                default, requestTime, responseTime, error) { Answer = answer },
+            OriginAnswerKind.Failure when error != ForwarderError.None => new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode,
+                new HeaderDictionary(), default, requestTime, responseTime, error) { Answer = answer },
+            _ => new OriginResponse(OriginOutcome.Response, context.Response.StatusCode, context.Response.Headers,
+                capture.Captured, requestTime, responseTime) { Answer = answer },
+        };
     }
 
     /// <summary>
@@ -140,14 +147,6 @@ internal sealed class OriginFetcher
             policy.RequestProxied(context, target.Cluster, target.Destination);
         }
     }
-
-    /// <summary>
-    /// 502, 503 and 504 (when among the <c>FailureStatuses</c>) say the origin as a whole is down or
-    /// overloaded; a 500 is more often one broken page and must not take the whole site out.
-    /// </summary>
-    private bool IsOriginLevelFailure(int status) =>
-        status is StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout
-        && _degraded.CurrentValue.FailureStatuses.Contains(status);
 
     /// <summary>Marks a fetch answered with a failure status as failed for the passive policy.</summary>
     private sealed class FailureStatusFeature : IForwarderErrorFeature

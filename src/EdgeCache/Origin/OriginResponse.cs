@@ -26,20 +26,6 @@ internal sealed record OriginResponse(
     ForwarderError Error = ForwarderError.None,
     bool Busy = false)
 {
-    /// <summary>The failure kind for Cache-Status details and logs.</summary>
-    public string FailureDetail => Busy ? "origin-busy" : Error switch
-    {
-        ForwarderError.RequestTimedOut => "origin-timeout",
-        ForwarderError.NoAvailableDestinations or ForwarderError.Request => "origin-down",
-        _ => "origin-error",
-    };
-
-    /// <summary>The status to answer with when nothing stored can stand in.</summary>
-    public int FailureStatus => Busy ? StatusCodes.Status503ServiceUnavailable : Error switch
-    {
-        ForwarderError.None => StatusCode is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout ? StatusCode : StatusCodes.Status502BadGateway,
-        ForwarderError.RequestTimedOut => StatusCodes.Status504GatewayTimeout,
-        ForwarderError.NoAvailableDestinations => StatusCodes.Status503ServiceUnavailable,
-        _ => StatusCodes.Status502BadGateway,
-    };
+    /// <summary>What the answer means to the cache (<see cref="Caching.Policy.OriginOutcomePolicy"/>).</summary>
+    public Caching.Policy.OriginAnswer Answer { get; init; }
 }

@@ -146,23 +146,18 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
         var origin = await fetcher.FetchAsync(request, target, stored?.ETag, stored?.LastModified, background, lifetime.ApplicationStopping);
         var credentials = CachePolicy.CredentialsOf(requestHeaders);
 
-        switch (origin.Outcome)
+        switch (origin.Answer.Kind)
         {
-            case OriginOutcome.TooLarge:
+            case OriginAnswerKind.TooLarge:
                 return new FetchResult(FetchKind.TooLarge, null, origin, "too-large");
-            case OriginOutcome.Failed:
-                LogOriginFailed(logger, key, origin.FailureDetail, origin.Error.ToString());
-                return new FetchResult(FetchKind.Failed, null, origin, origin.FailureDetail);
+            case OriginAnswerKind.Failure:
+                // An error never replaces a stored copy.
+                LogOriginFailed(logger, key, origin.Answer.FailureDetail,
+                    origin.Error != Yarp.ReverseProxy.Forwarder.ForwarderError.None ? origin.Error.ToString() : origin.StatusCode.ToString());
+                return new FetchResult(FetchKind.Failed, null, origin, origin.Answer.FailureDetail);
         }
 
-        if (degraded.CurrentValue.FailureStatuses.Contains(origin.StatusCode))
-        {
-            // An error never replaces a stored copy.
-            LogOriginFailed(logger, key, "origin-error", origin.StatusCode.ToString());
-            return new FetchResult(FetchKind.Failed, null, origin, "origin-error");
-        }
-
-        if (origin.StatusCode == StatusCodes.Status304NotModified && stored is not null)
+        if (origin.Answer.Kind == OriginAnswerKind.NotModified && stored is not null)
         {
             var merged = CachePolicy.MergeNotModified(stored.Headers, origin.Headers);
             // The 304 confirms the stored (already shared) response; a cookie does not make it private.

@@ -51,7 +51,7 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
             await stale.WriteAsync(context, stored, rule, site, result.Detail);
             return Policy.CacheOutcome.Stale;
         }
-        await errorPages.WriteAsync(context, result.Origin.FailureStatus, result.Detail);
+        await errorPages.WriteAsync(context, result.Origin.Answer.FailureStatus, result.Detail);
         return Policy.CacheOutcome.ErrorPage;
     }
 

@@ -51,8 +51,7 @@ internal sealed class ForwardStep(OriginLimiter limiter, ErrorPageWriter errorPa
         }
         if (!context.Response.HasStarted && context.Features.Get<IForwarderErrorFeature>() is { } error)
         {
-            var failure = new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode, new HeaderDictionary(), default,
-                default, default, error.Error);
+            var failure = OriginOutcomePolicy.Classify(error.Error, context.Response.StatusCode, tooLarge: false, busy: false, revalidating: false, []);
             context.Response.Clear();
             await errorPages.WriteAsync(context, failure.FailureStatus, failure.FailureDetail);
             return CacheOutcome.ErrorPage;
