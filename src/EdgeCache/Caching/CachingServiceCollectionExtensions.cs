@@ -41,8 +41,9 @@ internal static class CachingServiceCollectionExtensions
                 : storage.Disk.Enabled ? sp.GetRequiredService<DiskStore>()
                 : null;
             return new TieredStore(sp.GetRequiredService<MemoryStore>(), persistent,
-                sp.GetRequiredService<ILogger<TieredStore>>(), sp.GetRequiredService<EdgeCacheMetrics>(), time: sp.GetRequiredService<TimeProvider>());
+                sp.GetRequiredService<ILogger<TieredStore>>(), time: sp.GetRequiredService<TimeProvider>());
         });
+        services.AddSingleton<ITierStatisticsSource>(sp => sp.GetRequiredService<TieredStore>());
 
         services.AddSingleton<OriginFetcher>();
         services.AddSingleton<FetchCoordinator>();

@@ -19,11 +19,10 @@ internal sealed class EdgeCacheMetrics
     private readonly Counter<long> _staleServed;
     private readonly Histogram<double> _originDuration;
     private readonly Counter<long> _coalesced;
-    private readonly Counter<long> _storeErrors;
     private readonly Counter<long> _purges;
     private readonly Counter<long> _warmRequests;
 
-    public EdgeCacheMetrics(IMeterFactory meterFactory, IServiceProvider services)
+    public EdgeCacheMetrics(IMeterFactory meterFactory, ITierStatisticsSource tiers, IServiceProvider services)
     {
         var meter = meterFactory.Create(MeterName);
         _requests = meter.CreateCounter<long>("edgecache.requests", "{request}",
@@ -34,8 +33,8 @@ internal sealed class EdgeCacheMetrics
             "Duration of the cache's fetches from the origin.");
         _coalesced = meter.CreateCounter<long>("edgecache.coalesced_requests", "{request}",
             "Requests that waited on another request's origin fetch instead of making their own.");
-        _storeErrors = meter.CreateCounter<long>("edgecache.store_errors", "{error}",
-            "Storage tier failures, each treated as a miss.");
+        meter.CreateObservableCounter("edgecache.store_errors", () => Tiers(tiers, t => t.Errors),
+            "{error}", "Storage tier failures, each treated as a miss or a skipped write, and persistent writes dropped from a full queue.");
 
         _purges = meter.CreateCounter<long>("edgecache.purges", "{purge}", "Purges by kind: url, prefix, tag.");
         _warmRequests = meter.CreateCounter<long>("edgecache.warm_requests", "{request}",
@@ -51,15 +50,15 @@ internal sealed class EdgeCacheMetrics
         meter.CreateObservableGauge("edgecache.outage_coverage_ratio", () => services.GetRequiredService<Coverage.CoverageCalculator>().Latest.Sites
             .Select(s => new Measurement<double>(s.Ratio, new KeyValuePair<string, object?>("site", s.Site))),
             null, "Share of recent cacheable request volume that has a servable copy now: what would still be served if the origin died.");
-        meter.CreateObservableGauge("edgecache.cache.entries", () => Tiers(services, t => t.Count),
+        meter.CreateObservableGauge("edgecache.cache.entries", () => Tiers(tiers, t => t.Count),
             "{entry}", "Entries held, by storage tier.");
-        meter.CreateObservableGauge("edgecache.cache.bytes", () => Tiers(services, t => t.Bytes),
+        meter.CreateObservableGauge("edgecache.cache.bytes", () => Tiers(tiers, t => t.Bytes),
             "By", "Bytes held, by storage tier.");
-        meter.CreateObservableCounter("edgecache.lookups", () => Tiers(services, t => t.Lookups),
+        meter.CreateObservableCounter("edgecache.lookups", () => Tiers(tiers, t => t.Lookups),
             "{lookup}", "Lookups made in the tier, found or not.");
-        meter.CreateObservableCounter("edgecache.evictions", () => Tiers(services, t => t.Evictions),
+        meter.CreateObservableCounter("edgecache.evictions", () => Tiers(tiers, t => t.Evictions),
             "{entry}", "Entries evicted to stay within the tier's bound.");
-        meter.CreateObservableCounter("edgecache.corrupt_entries", () => Tiers(services, t => t.Corrupt),
+        meter.CreateObservableCounter("edgecache.corrupt_entries", () => Tiers(tiers, t => t.Corrupt),
             "{entry}", "Corrupt or truncated entries found and dropped (never served).");
     }
 
@@ -95,14 +94,6 @@ internal sealed class EdgeCacheMetrics
         }
     }
 
-    public void StoreError(string tier)
-    {
-        if (_storeErrors.Enabled)
-        {
-            _storeErrors.Add(1, new KeyValuePair<string, object?>("tier", tier));
-        }
-    }
-
     public void WarmRequest(bool ok)
     {
         if (_warmRequests.Enabled)
@@ -121,10 +112,9 @@ internal sealed class EdgeCacheMetrics
 
     private static OriginHealthMonitor Health(IServiceProvider services) => services.GetRequiredService<OriginHealthMonitor>();
 
-    // The store is looked up when scraped: it counts its own failures here, so it cannot be a constructor dependency.
-    private static IEnumerable<Measurement<long>> Tiers(IServiceProvider services, Func<TierStatistics, long?> pick)
+    private static IEnumerable<Measurement<long>> Tiers(ITierStatisticsSource tiers, Func<TierStatistics, long?> pick)
     {
-        foreach (var tier in services.GetRequiredService<TieredStore>().Statistics)
+        foreach (var tier in tiers.Statistics)
         {
             if (pick(tier) is { } value)
             {

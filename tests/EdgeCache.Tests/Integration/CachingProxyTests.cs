@@ -440,6 +440,9 @@ public sealed class CachingProxyTests : IAsyncLifetime
 
         Assert.Equal((HttpStatusCode.OK, "fine"), (first.StatusCode, await first.Content.ReadAsStringAsync()));
         Assert.StartsWith("EdgeCache; hit", CacheStatus(second)); // the memory tier still works
+        await proxy.Get<TieredStore>().FlushAsync(); // the failed write happens behind the answer
+        var metrics = await proxy.Management.GetStringAsync("/metrics");
+        Assert.Matches("(?m)^edgecache_store_errors_total\\{tier=\"disk\"\\} [1-9]", metrics);
     }
 
     [Theory]

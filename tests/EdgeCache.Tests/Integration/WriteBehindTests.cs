@@ -1,6 +1,5 @@
 using EdgeCache.Caching.Entries;
 using EdgeCache.Caching.Stores;
-using EdgeCache.Metrics;
 using EdgeCache.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -46,7 +45,7 @@ public sealed class WriteBehindTests : IAsyncLifetime
     /// <summary>EdgeCache whose disk tier is the gated one, with room for two queued writes.</summary>
     private Task<TestProxy> StartWithGatedDisk() => TestProxy.StartAsync(_origin.Address, services =>
         services.AddSingleton(sp => new TieredStore(sp.GetRequiredService<MemoryStore>(), _disk = new GatedDisk(sp.GetRequiredService<DiskStore>()),
-            sp.GetRequiredService<ILogger<TieredStore>>(), sp.GetRequiredService<EdgeCacheMetrics>(), queueLength: 2)));
+            sp.GetRequiredService<ILogger<TieredStore>>(), queueLength: 2)));
 
     private static string[] FilesIn(TestProxy proxy) => Directory.GetFiles(proxy.CacheDir, "*.ece", SearchOption.AllDirectories);
 
@@ -151,7 +150,7 @@ public sealed class WriteBehindTests : IAsyncLifetime
         _origin.Respond(context => _origin.Answer(context, "new " + context.Request.Path, ("Cache-Control", "public, max-age=600")));
         await using var proxy = await TestProxy.StartAsync(_origin.Address, services =>
             services.AddSingleton(sp => new TieredStore(sp.GetRequiredService<MemoryStore>(), _disk = new GatedDisk(sp.GetRequiredService<DiskStore>()),
-                sp.GetRequiredService<ILogger<TieredStore>>(), sp.GetRequiredService<EdgeCacheMetrics>(), queueLength: 1)), cacheDir,
+                sp.GetRequiredService<ILogger<TieredStore>>(), queueLength: 1)), cacheDir,
             extraArgs: "--EdgeCache:Cache:HonourClientCacheControl=true");
         await proxy.Client.GetStringAsync("/a"); // taken by the writer, held at the gate
         await proxy.Client.GetStringAsync("/b"); // fills the queue

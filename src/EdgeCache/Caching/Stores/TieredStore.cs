@@ -25,7 +25,7 @@ namespace EdgeCache.Caching.Stores;
 /// have missed purges. Nothing outside reaches through to a tier: this type is the boundary.
 /// </para>
 /// </summary>
-internal sealed partial class TieredStore : IAsyncDisposable
+internal sealed partial class TieredStore : ITierStatisticsSource, IAsyncDisposable
 {
     /// <summary>Most entries waiting for the persistent tier.</summary>
     public const int PersistentQueueLength = 1024;
@@ -37,7 +37,7 @@ internal sealed partial class TieredStore : IAsyncDisposable
     private readonly ICacheStore? _persistent;
     private readonly RedisStore? _shared;
     private readonly ILogger _logger;
-    private readonly Metrics.EdgeCacheMetrics? _metrics;
+    private long _storeErrors;
     private readonly int _queueLength;
     private readonly ConcurrentDictionary<string, CacheEntry> _pending = new(StringComparer.Ordinal);
     private readonly Channel<string> _queue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
@@ -56,12 +56,11 @@ internal sealed partial class TieredStore : IAsyncDisposable
 
     private readonly TimeProvider _time;
 
-    public TieredStore(MemoryStore memory, ICacheStore? persistent, ILogger<TieredStore> logger, Metrics.EdgeCacheMetrics? metrics = null,
+    public TieredStore(MemoryStore memory, ICacheStore? persistent, ILogger<TieredStore> logger,
         int queueLength = PersistentQueueLength, TimeProvider? time = null)
     {
         _time = time ?? TimeProvider.System;
         _queueLength = queueLength;
-        _metrics = metrics;
         _memory = memory;
         _persistent = persistent;
         _logger = logger;
@@ -74,10 +73,11 @@ internal sealed partial class TieredStore : IAsyncDisposable
         }
     }
 
-    /// <summary>Each tier's figures, memory first.</summary>
-    public IReadOnlyList<TierStatistics> Statistics => _persistent is IReportsStatistics persistent
-        ? [_memory.Statistics, persistent.Statistics]
-        : [_memory.Statistics];
+    /// <summary>Each tier's figures, memory first; the persistent tier's failures (each a miss or a skipped write) counted here.</summary>
+    public IReadOnlyList<TierStatistics> Statistics => _persistent is null
+        ? [_memory.Statistics]
+        : [_memory.Statistics, (_persistent is IReportsStatistics persistent ? persistent.Statistics : new TierStatistics(_persistent.Name, null, null, null, null, null))
+            with { Errors = Interlocked.Read(ref _storeErrors) }];
 
     /// <summary>Writes dropped because the persistent queue was full.</summary>
     public long DroppedWrites => Interlocked.Read(ref _droppedWrites);
@@ -111,7 +111,7 @@ internal sealed partial class TieredStore : IAsyncDisposable
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             LogStoreError(_logger, _persistent.Name, "read", ex);
-            _metrics?.StoreError(_persistent.Name);
+            Interlocked.Increment(ref _storeErrors);
             return null;
         }
         if (entry is not null)
@@ -154,7 +154,7 @@ internal sealed partial class TieredStore : IAsyncDisposable
         {
             Interlocked.Increment(ref _droppedWrites);
             LogWriteDropped(_logger, _persistent.Name, entry.Key);
-            _metrics?.StoreError(_persistent.Name);
+            Interlocked.Increment(ref _storeErrors);
             // The older persistent copy must not outlive this one: its removal is queued instead
             // (a removal is small; it may go past the bound, up to twice it).
             Enqueue(entry.Key, Removal, _queueLength * 2);
@@ -212,7 +212,7 @@ internal sealed partial class TieredStore : IAsyncDisposable
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             LogStoreError(_logger, _persistent.Name, "remove", ex);
-            _metrics?.StoreError(_persistent.Name);
+            Interlocked.Increment(ref _storeErrors);
         }
         finally
         {
@@ -243,7 +243,7 @@ internal sealed partial class TieredStore : IAsyncDisposable
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
         {
             LogStoreError(_logger, _persistent.Name, "purge", ex);
-            _metrics?.StoreError(_persistent.Name);
+            Interlocked.Increment(ref _storeErrors);
         }
         finally
         {
@@ -284,7 +284,7 @@ internal sealed partial class TieredStore : IAsyncDisposable
         catch (Exception ex)
         {
             LogStoreError(_logger, _persistent!.Name, "purge", ex);
-            _metrics?.StoreError(_persistent.Name);
+            Interlocked.Increment(ref _storeErrors);
         }
         finally
         {
@@ -367,7 +367,7 @@ internal sealed partial class TieredStore : IAsyncDisposable
             catch (Exception ex)
             {
                 LogStoreError(_logger, _persistent!.Name, "write", ex);
-                _metrics?.StoreError(_persistent.Name);
+                Interlocked.Increment(ref _storeErrors);
             }
             finally
             {
