@@ -11,13 +11,20 @@ namespace EdgeCache.Protection;
 /// </summary>
 internal sealed class OriginLimiter : IDisposable
 {
-    private readonly ConcurrentDictionary<string, ConcurrencyLimiter> _limiters = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, ConcurrencyLimiter> _background = new(StringComparer.OrdinalIgnoreCase);
+    private volatile ConcurrentDictionary<string, ConcurrencyLimiter> _limiters = new(StringComparer.OrdinalIgnoreCase);
+    private volatile ConcurrentDictionary<string, ConcurrencyLimiter> _background = new(StringComparer.OrdinalIgnoreCase);
     private readonly IOptionsMonitor<OriginProtectionOptions> _options;
+    private readonly IDisposable? _subscription;
 
     public OriginLimiter(IOptionsMonitor<OriginProtectionOptions> options)
     {
         _options = options;
+        // The caps reload: new limiters for new requests; requests already holding a slot finish on the old ones.
+        _subscription = options.OnChange(_ =>
+        {
+            _limiters = new(StringComparer.OrdinalIgnoreCase);
+            _background = new(StringComparer.OrdinalIgnoreCase);
+        });
     }
 
     /// <summary>A slot for one origin request, or a lease that is not acquired when the cluster is at its cap.</summary>
@@ -74,6 +81,7 @@ internal sealed class OriginLimiter : IDisposable
 
     public void Dispose()
     {
+        _subscription?.Dispose();
         foreach (var limiter in _limiters.Values.Concat(_background.Values))
         {
             limiter.Dispose();

@@ -26,6 +26,39 @@ public sealed class OriginLimiterTests
     }
 
     [Fact]
+    public async Task CapChangedInConfiguration_NewRequestsGetTheNewCap()
+    {
+        var options = new ChangingOptions(new OriginProtectionOptions { MaxConcurrentRequests = 1, MaxBackgroundRequests = 0, QueueLength = 0 });
+        using var limiter = new OriginLimiter(options);
+        using var held = await limiter.AcquireAsync("site", background: false, default);
+        using var refused = await limiter.AcquireAsync("site", background: true, default);
+
+        options.Change(new OriginProtectionOptions { MaxConcurrentRequests = 3, MaxBackgroundRequests = 0, QueueLength = 0 });
+        using var afterReload = await limiter.AcquireAsync("site", background: true, default);
+
+        Assert.True(held.IsAcquired);
+        Assert.False(refused.IsAcquired);
+        Assert.True(afterReload.IsAcquired);
+    }
+
+    private sealed class ChangingOptions(OriginProtectionOptions value) : IOptionsMonitor<OriginProtectionOptions>
+    {
+        private Action<OriginProtectionOptions, string?>? _listener;
+        public OriginProtectionOptions CurrentValue { get; private set; } = value;
+        public OriginProtectionOptions Get(string? name) => CurrentValue;
+        public IDisposable? OnChange(Action<OriginProtectionOptions, string?> listener)
+        {
+            _listener = listener;
+            return null;
+        }
+        public void Change(OriginProtectionOptions next)
+        {
+            CurrentValue = next;
+            _listener?.Invoke(next, null);
+        }
+    }
+
+    [Fact]
     public async Task Background_Released_FreesBothItsSlots()
     {
         using var limiter = Limiter(overall: 2, background: 1);
