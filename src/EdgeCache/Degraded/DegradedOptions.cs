@@ -15,6 +15,13 @@ public sealed class DegradedOptions
     /// <summary>Origin statuses treated as a failure (a stored copy is served instead when there is one).</summary>
     public List<int> FailureStatuses { get; set; } = [500, 502, 503, 504];
 
+    /// <summary>
+    /// Origin error statuses that a reader preferring HTML gets as the branded page (with the
+    /// origin's status) when no stale copy can stand in; every other client, and every other
+    /// status, gets the origin's own answer. A rule's <c>BrandOriginErrors</c> can turn it off.
+    /// </summary>
+    public List<int> BrandedOriginStatuses { get; set; } = [500, 502, 503, 504];
+
     /// <summary>Seconds in the <c>Retry-After</c> of error pages.</summary>
     public int RetryAfterSeconds { get; set; } = 30;
 

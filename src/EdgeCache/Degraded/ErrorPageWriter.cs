@@ -32,6 +32,7 @@ internal sealed class ErrorPageWriter
         StatusCodes.Status504GatewayTimeout => "The site's server is taking too long to respond. Please try again in a moment.",
         StatusCodes.Status503ServiceUnavailable => "The site is temporarily unavailable. We are on it; please try again in a moment.",
         StatusCodes.Status429TooManyRequests => "You are sending requests faster than this site allows. Please wait a moment and try again.",
+        StatusCodes.Status500InternalServerError => "Something went wrong on the site's server. Please try again in a moment.",
         _ => "We could not reach the site's server just now. Please try again in a moment.",
     };
 

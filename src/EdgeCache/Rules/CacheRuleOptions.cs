@@ -48,6 +48,12 @@ public sealed class CacheRuleOptions
     /// <summary>Store responses marked <c>Cache-Control: private</c>.</summary>
     public bool CachePrivate { get; set; }
 
+    /// <summary>
+    /// Whether readers preferring HTML get the branded page in place of the origin's own error
+    /// answer (<c>Degraded:BrandedOriginStatuses</c>); false: the origin's answer always passes through.
+    /// </summary>
+    public bool BrandOriginErrors { get; set; } = true;
+
     /// <summary>Show a notice at the top of stale HTML pages served for an origin failure (<c>templates/banner.hbs</c>).</summary>
     public bool StaleBanner { get; set; }
 

@@ -3,6 +3,7 @@ using EdgeCache.Caching.Entries;
 using EdgeCache.Caching.Fetching;
 using EdgeCache.Caching.Stores;
 using EdgeCache.Degraded;
+using EdgeCache.Origin;
 using EdgeCache.Rules;
 using Microsoft.AspNetCore.Http;
 
@@ -12,7 +13,8 @@ namespace EdgeCache.Caching.Pipeline;
 /// Everything the cache sends a reader: hits, stale copies, fetched responses and error pages,
 /// each with its <c>Cache-Status</c>.
 /// </summary>
-internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder stale, TieredStore store, TimeProvider time)
+internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder stale, TieredStore store,
+    Microsoft.Extensions.Options.IOptionsMonitor<DegradedOptions> degraded, TimeProvider time)
 {
     /// <summary>A fresh memory-tier hit answered before routing, with the entry's per-second header values.</summary>
     public Task WriteFastHitAsync(HttpContext context, MemoryItem item, DateTimeOffset now)
@@ -43,16 +45,38 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
     public Task WriteStaleAsync(HttpContext context, CacheEntry entry, CacheRule rule, string site, string reason) =>
         stale.WriteAsync(context, entry, rule, site, reason);
 
-    /// <summary>The origin failed: the stored copy when it is within stale-if-error, else the friendly error page.</summary>
+    /// <summary>
+    /// The origin failed: the stored copy when it is within stale-if-error. Otherwise, when the
+    /// origin answered, its answer passes through with its status (a reader preferring HTML gets the
+    /// branded page with that status, for the statuses and rules that ask for it); only when there
+    /// is no origin answer (refused, reset, timeout, no destination, busy) EdgeCache's own error page.
+    /// </summary>
     public async Task<Policy.CacheOutcome> WriteFailureAsync(HttpContext context, FetchResult result, CacheEntry? stored, CacheRule rule, string site)
     {
-        if (stored is not null && Policy.CachePolicy.CanServeStaleOnError(stored, time.GetUtcNow()))
+        var now = time.GetUtcNow();
+        if (stored is not null && Policy.CachePolicy.CanServeStaleOnError(stored, now))
         {
             await stale.WriteAsync(context, stored, rule, site, result.Detail);
             return Policy.CacheOutcome.Stale;
         }
-        await errorPages.WriteAsync(context, result.Origin.Answer.FailureStatus, result.Detail);
-        return Policy.CacheOutcome.ErrorPage;
+        var origin = result.Origin;
+        var originAnswered = origin.Outcome == OriginOutcome.Response && origin.Error == Yarp.ReverseProxy.Forwarder.ForwarderError.None;
+        if (!originAnswered)
+        {
+            await errorPages.WriteAsync(context, origin.Answer.FailureStatus, result.Detail);
+            return Policy.CacheOutcome.ErrorPage;
+        }
+        if (rule.Options.BrandOriginErrors && degraded.CurrentValue.BrandedOriginStatuses.Contains(origin.StatusCode)
+            && ErrorPageWriter.Negotiate(context.Request.Headers.Accept) == ErrorPageWriter.Format.Html)
+        {
+            await errorPages.WriteAsync(context, origin.StatusCode, result.Detail);
+            return Policy.CacheOutcome.ErrorPage;
+        }
+        // The publisher's own answer, status, headers and body, for this reader only.
+        var answer = CacheEntryFactory.Transient(result.Entry?.Key ?? "", origin.StatusCode, origin.Headers, origin.Body, origin.ResponseTime,
+            keepTagHeaders: false);
+        await CachedResponseWriter.WriteAsync(context, answer, now, CacheStatus.Forward("miss", fwdStatus: origin.StatusCode, detail: result.Detail));
+        return Policy.CacheOutcome.Uncacheable;
     }
 
     /// <summary>The friendly error page.</summary>

@@ -30,7 +30,10 @@ internal sealed class ForwardStep(OriginLimiter limiter, ErrorPageWriter errorPa
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
-            headers.Append(CacheStatus.HeaderName, cacheStatus);
+            if (!headers.ContainsKey(CacheStatus.HeaderName))
+            {
+                headers.Append(CacheStatus.HeaderName, cacheStatus); // an error page written instead has its own
+            }
             if (!keepTagHeaders)
             {
                 foreach (var name in CacheEntryFactory.TagHeaders)

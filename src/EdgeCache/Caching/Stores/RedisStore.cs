@@ -54,7 +54,19 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDis
         _connection = ConnectionMultiplexer.Connect(configuration);
         _connection.ConnectionFailed += (_, e) => OnStateChange(up: false, e.Exception?.Message ?? e.FailureType.ToString());
         _connection.ConnectionRestored += (_, _) => OnStateChange(up: true, null);
-        _connection.GetSubscriber().Subscribe(_prefix + "purge", (_, message) => OnPurgeMessage(message));
+        // Not bounded by the per-operation timeout (a busy start-up must not fail the node): the
+        // handler is registered at once and (re)subscribed by the client whenever it connects.
+        var subscribed = _connection.GetSubscriber().SubscribeAsync(_prefix + "purge", (_, message) => OnPurgeMessage(message));
+        subscribed.ContinueWith(t => OnStateChange(up: false, "purge channel: " + t.Exception?.InnerException?.Message),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        try
+        {
+            subscribed.Wait(TimeSpan.FromSeconds(5));
+        }
+        catch (AggregateException)
+        {
+            // Reported above; the client resubscribes when the connection comes back.
+        }
         if (!_connection.IsConnected)
         {
             OnStateChange(up: false, "not reachable at start-up");
