@@ -34,6 +34,7 @@ internal static class EventIds
     public const int DegradedEntered = 3003;
     public const int DegradedLeft = 3004;
     public const int HealthRefreshFailed = 3005;
+    public const int ProbeFailed = 3006;
 
     // Templates
     public const int TemplatesReloaded = 4001;

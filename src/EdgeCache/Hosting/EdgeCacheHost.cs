@@ -80,6 +80,8 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             // request lines (Information) are filtered out anyway.
             builder.Logging.AddFilter(RequestLogCategory, LogLevel.None);
         }
+        // YARP logs every failed probe as a warning with its stack trace; LiveOriginHealthPolicy logs the reason once instead.
+        builder.Logging.AddFilter("Yarp.ReverseProxy.Health.ActiveHealthCheckMonitor", LogLevel.Error);
         services.TryAddSingleton(TimeProvider.System);
         // In the order a request meets them.
         services.AddOriginProtection(configuration, out var clientRateLimit);

@@ -24,7 +24,8 @@ internal static class OriginShortcut
             [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Enabled"] = "true",
             [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Interval"] = Format(options.HealthInterval),
             [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Timeout"] = Format(options.HealthTimeout),
-            [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Policy"] = "ConsecutiveFailures",
+            // Any answer below 500 is a live origin (a 301 or 404 on the probe path is not an outage).
+            [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Policy"] = Origin.LiveOriginHealthPolicy.PolicyName,
             [$"ReverseProxy:Clusters:{ClusterId}:HealthCheck:Active:Path"] = options.HealthPath,
             [$"ReverseProxy:Clusters:{ClusterId}:Metadata:ConsecutiveFailuresHealthPolicy.Threshold"] = "2",
             // Passive: failures of real requests count too (transport errors and FailureStatuses).
