@@ -21,7 +21,7 @@ public sealed class EdgeCacheOptions
     public TimeSpan HealthInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a probe may take before it counts as a failure.</summary>
-    public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(1);
+    public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>How long the <see cref="Origin"/> shortcut waits on a silent origin before giving up (YARP's ActivityTimeout).</summary>
     public TimeSpan OriginTimeout { get; set; } = TimeSpan.FromSeconds(30);

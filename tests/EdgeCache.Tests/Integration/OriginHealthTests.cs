@@ -57,4 +57,22 @@ public sealed class OriginHealthTests : IAsyncLifetime
 
         await Eventually(() => proxy.Get<OriginHealthMonitor>().IsDegraded("origin"), "the origin declared down", 10);
     }
+
+    [Fact]
+    public async Task SlowButWorkingOrigin_DefaultProbeTimeout_StaysUp()
+    {
+        // Slow is not dead: probes answered in 1.5 s are within the default 5 s probe timeout.
+        _origin.RespondToProbes(async context =>
+        {
+            await Task.Delay(1500);
+            await context.Response.WriteAsync("ok");
+        });
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs: "--EdgeCache:HealthInterval=00:00:00.100");
+
+        await Eventually(() => _origin.ProbeCount >= 3, "three probes");
+        var response = await proxy.Client.GetAsync("/uncached");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(proxy.Get<OriginHealthMonitor>().IsDegraded("origin"));
+    }
 }
