@@ -70,4 +70,19 @@ public sealed class ConfigValidatorTests
 
         Assert.Empty(ConfigValidator.Validate(configuration));
     }
+
+    [Fact]
+    public void RepositoryAppSettings_CacheSettingsAreTheBuiltInDefaults()
+    {
+        // The README documents one set of defaults: the shipped file must not quietly differ from them.
+        var root = CommandLine.FindContentRoot(AppContext.BaseDirectory);
+        var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(root, "appsettings.json")).Build();
+        var shipped = configuration.GetSection(EdgeCache.Caching.CacheOptions.Section).Get<EdgeCache.Caching.CacheOptions>()!;
+        var builtIn = new EdgeCache.Caching.CacheOptions();
+
+        Assert.Equal(builtIn.DefaultStaleWhileRevalidate, shipped.DefaultStaleWhileRevalidate);
+        Assert.Equal(builtIn.DefaultStaleIfError, shipped.DefaultStaleIfError);
+        Assert.Equal(builtIn.MaxObjectBytes, shipped.MaxObjectBytes);
+        Assert.Equal(builtIn.HeuristicMaxAge, shipped.HeuristicMaxAge);
+    }
 }
