@@ -26,6 +26,13 @@ internal sealed record OriginResponse(
     ForwarderError Error = ForwarderError.None,
     bool Busy = false)
 {
+    /// <summary>
+    /// The origin produced an HTTP answer of its own (status, headers and body are here), even if
+    /// it is an error; false when there is none (refused, reset, timed out, no destination, busy).
+    /// Such an answer is the reader's own: it may carry their page or their cookie.
+    /// </summary>
+    public bool OriginAnswered => Outcome == OriginOutcome.Response;
+
     /// <summary>What the answer means to the cache (<see cref="Caching.Policy.OriginOutcomePolicy"/>).</summary>
     public Caching.Policy.OriginAnswer Answer { get; init; }
 }

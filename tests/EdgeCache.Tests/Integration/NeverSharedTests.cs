@@ -113,6 +113,38 @@ public sealed class NeverSharedTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData(500)]
+    [InlineData(503)]
+    public async Task Coalescing_OriginErrorNamingTheUser_EveryReaderGetsOnlyTheirOwnAnswer(int status)
+    {
+        // The origin's own error answers pass through to API clients: a coalesced waiter must never
+        // be handed the leader's (its body and cookie name the leader).
+        _origin.Respond(async context =>
+        {
+            var user = context.Request.Cookies["session"] ?? "anonymous";
+            await Task.Delay(200);
+            context.Response.StatusCode = status;
+            context.Response.Headers.SetCookie = "last=" + user;
+            await context.Response.WriteAsync("error for " + user);
+        });
+        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+
+        var readers = Enumerable.Range(0, 20).Select(async i =>
+        {
+            var user = $"user{i:00}";
+            var request = new HttpRequestMessage(HttpMethod.Get, "/account/dashboard");
+            request.Headers.Add("Cookie", "session=" + user);
+            request.Headers.Accept.ParseAdd("application/json");
+            var response = await proxy.Client.SendAsync(request);
+            var body = await response.Content.ReadAsStringAsync();
+            var cookie = response.Headers.TryGetValues("Set-Cookie", out var values) ? string.Join(";", values) : "";
+            return body == "error for " + user && cookie == "last=" + user && (int)response.StatusCode == status ? 0 : 1;
+        });
+
+        Assert.Equal(0, (await Task.WhenAll(readers)).Sum());
+    }
+
+    [Theory]
     [MemberData(nameof(PrivatePageVariants))]
     public async Task VictimThenAnonymous_OriginAnswers503_AnonymousNeverGetsVictimPage(string variant)
     {

@@ -85,7 +85,7 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
         if (!isLeader)
         {
             metrics.Coalesced();
-            if (!IsUsableByWaiter(result, primaryKey, headers, time.GetUtcNow()))
+            if (!IsUsableByWaiter(result, primaryKey, headers, request.Facts.Credentials, time.GetUtcNow()))
             {
                 result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, stored, request.Rule, headers, request.Background);
                 isLeader = true;
@@ -117,18 +117,23 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
     /// <summary>
     /// A coalesced waiter gets the leader's result only when the cache could have served it that
     /// result without asking the origin: stored, fresh now, and of the waiter's Vary variant.
-    /// A failure or a too-large answer carries nothing of the leader's: each waiter then answers
-    /// from its own stale copy or the error page, or forwards its own request.
+    /// A too-large answer, or a failure without an origin answer (refused, timed out), carries
+    /// nothing of the leader's: each waiter then answers from its own stale copy or the error page,
+    /// or forwards its own request. An origin's error answer passes through to its reader, so it is
+    /// the leader's own (it may name them): waiters ask for theirs.
     /// </summary>
-    private static bool IsUsableByWaiter(FetchResult result, string primaryKey, IHeaderDictionary headers, DateTimeOffset now)
+    private static bool IsUsableByWaiter(FetchResult result, string primaryKey, IHeaderDictionary headers, RequestCredentials credentials,
+        DateTimeOffset now)
     {
         switch (result.Kind)
         {
-            case FetchKind.Failed or FetchKind.TooLarge:
+            case FetchKind.TooLarge:
                 return true;
+            case FetchKind.Failed:
+                return !result.Origin.OriginAnswered;
             case FetchKind.Stored or FetchKind.Revalidated:
                 var entry = result.Entry!;
-                return CachePolicy.IsReusableWithoutValidation(entry, now, CachePolicy.CredentialsOf(headers))
+                return CachePolicy.IsReusableWithoutValidation(entry, now, credentials)
                     && (entry.VaryHeaders.Length == 0 || CacheKeys.Variant(primaryKey, entry.VaryHeaders, headers) == entry.Key);
             default:
                 return false;

@@ -60,8 +60,7 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
             return Policy.CacheOutcome.Stale;
         }
         var origin = result.Origin;
-        var originAnswered = origin.Outcome == OriginOutcome.Response && origin.Error == Yarp.ReverseProxy.Forwarder.ForwarderError.None;
-        if (!originAnswered)
+        if (!origin.OriginAnswered)
         {
             await errorPages.WriteAsync(context, origin.Answer.FailureStatus, result.Detail);
             return Policy.CacheOutcome.ErrorPage;
