@@ -12,14 +12,16 @@ internal static class CacheStatus
         $"{Name}; hit; ttl={ttlSeconds}{Detail(detail)}";
 
     /// <param name="fwd">miss, vary-miss, stale, request, bypass, method.</param>
+    /// <param name="backup">A backup origin answered: the extension parameter <c>origin=backup</c>.</param>
     public static string Forward(string fwd, int? fwdStatus = null, bool stored = false, TimeSpan? ttl = null,
-        bool collapsed = false, string? detail = null)
+        bool collapsed = false, string? detail = null, bool backup = false)
     {
         var status = fwdStatus is { } s ? $"; fwd-status={s}" : "";
         var storedPart = stored ? "; stored" : "";
         var ttlPart = ttl is { } t ? $"; ttl={Seconds(t)}" : "";
         var collapsedPart = collapsed ? "; collapsed" : "";
-        return $"{Name}; fwd={fwd}{status}{storedPart}{ttlPart}{collapsedPart}{Detail(detail)}";
+        var backupPart = backup ? "; origin=backup" : "";
+        return $"{Name}; fwd={fwd}{status}{storedPart}{ttlPart}{collapsedPart}{backupPart}{Detail(detail)}";
     }
 
     /// <summary>A request the edge answered itself without looking anything up (a malformed request, say).</summary>

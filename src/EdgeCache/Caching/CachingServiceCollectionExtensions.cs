@@ -47,6 +47,7 @@ internal static class CachingServiceCollectionExtensions
 
         services.AddSingleton<OriginFetcher>();
         services.AddSingleton<FetchCoordinator>();
+        services.AddSingleton<FailureBackoff>();
         services.AddSingleton<FetchStep>();
         services.AddSingleton<CacheLookup>();
         services.AddSingleton<CacheResponder>();

@@ -33,8 +33,9 @@ internal static class EventIds
     public const int OriginUp = 3002;
     public const int DegradedEntered = 3003;
     public const int DegradedLeft = 3004;
-    public const int HealthRefreshFailed = 3005;
     public const int ProbeFailed = 3006;
+    public const int BackupEntered = 3007;
+    public const int BackupLeft = 3008;
 
     // Templates
     public const int TemplatesReloaded = 4001;

@@ -11,6 +11,7 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
     public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["--origin"] = "EdgeCache:Origin",
+        ["--backup-origin"] = "EdgeCache:BackupOrigin",
         ["--cache-dir"] = "EdgeCache:Storage:Disk:Path",
         ["--management-urls"] = "EdgeCache:ManagementUrls",
         ["--health-path"] = "EdgeCache:HealthPath",
@@ -56,6 +57,7 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
     private static string Example(string name) => name switch
     {
         "--origin" => "http://127.0.0.1:9100",
+        "--backup-origin" => "http://mirror.example.net",
         "--cache-dir" => "/var/cache/edgecache",
         "--health-path" => "/health",
         "--redis" => "127.0.0.1:6379",

@@ -60,6 +60,14 @@ internal static class ConfigValidator
         {
             CheckHttpUri($"{EdgeCacheOptions.Section}:Origin", options.Origin, errors);
         }
+        if (!string.IsNullOrWhiteSpace(options.BackupOrigin))
+        {
+            CheckHttpUri($"{EdgeCacheOptions.Section}:BackupOrigin", options.BackupOrigin, errors);
+            if (string.IsNullOrWhiteSpace(options.Origin))
+            {
+                errors.Add($"{EdgeCacheOptions.Section}:BackupOrigin: needs --origin too; in a ReverseProxy section, mark a destination as backup with \"Metadata\": {{ \"{Origin.OriginHealth.BackupMetadata}\": \"true\" }}");
+            }
+        }
         foreach (var url in options.ManagementUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             CheckHttpUri($"{EdgeCacheOptions.Section}:ManagementUrls", url, errors);
@@ -92,7 +100,7 @@ internal static class ConfigValidator
         Positive("EdgeCache:HealthInterval", options.HealthInterval, errors);
         Positive("EdgeCache:HealthTimeout", options.HealthTimeout, errors);
         Positive("EdgeCache:OriginTimeout", options.OriginTimeout, errors);
-        if (!string.IsNullOrWhiteSpace(options.Origin) && !options.HealthPath.StartsWith('/'))
+        if (!options.HealthPath.StartsWith('/'))
         {
             errors.Add($"EdgeCache:HealthPath: \"{options.HealthPath}\" must start with '/', e.g. /health");
         }
@@ -210,6 +218,11 @@ internal static class ConfigValidator
             foreach (var destination in destinations)
             {
                 CheckHttpUri($"{destination.Path}:Address", destination["Address"], errors);
+            }
+            if (cluster["HealthCheck:AvailableDestinationsPolicy"] is { } policy
+                && !string.Equals(policy, Origin.OriginHealth.PolicyName, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"{cluster.Path}:HealthCheck:AvailableDestinationsPolicy: \"{policy}\" would hide origin health from EdgeCache's degraded mode; remove it (EdgeCache uses primaries, then backups, then its cache)");
             }
             if (string.Equals(cluster["SessionAffinity:Policy"], "HashCookie", StringComparison.OrdinalIgnoreCase))
             {

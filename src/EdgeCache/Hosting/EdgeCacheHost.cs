@@ -86,7 +86,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         // In the order a request meets them.
         services.AddOriginProtection(configuration, out var clientRateLimit);
         services.AddEdgeCaching(configuration, builder.Environment.ContentRootPath);
-        services.AddOriginHealth();
+        services.AddOriginHealth(options);
         services.AddDegradedMode(configuration, templatesPath);
         services.AddOutageCoverage(configuration);
         services.AddWarming(configuration);
@@ -96,11 +96,6 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             ? configuration.GetSection("ReverseProxy")
             : OriginShortcut.Build(options);
         services.AddReverseProxy().LoadFromConfig(proxyConfig).AddTransforms<OriginRequestTransformProvider>();
-        // YARP keeps a passively failed destination out for max(ReactivationPeriod, detection
-        // window), and the window defaults to 60 s: a 3-second blip would keep a site degraded
-        // (uncached pages answered 503) for a minute after the origin is back.
-        services.Configure<Yarp.ReverseProxy.Health.TransportFailureRateHealthPolicyOptions>(policy =>
-            policy.DetectionWindowSize = TimeSpan.FromSeconds(5));
         configureServices?.Invoke(services);
 
         var proxy = builder.Build();

@@ -12,18 +12,24 @@ public sealed class EdgeCacheOptions
     public string? Origin { get; set; }
 
     /// <summary>
-    /// The health probe path for the <see cref="Origin"/> shortcut (<c>--health-path</c>), probed
-    /// every 2 s; two failures in a row mark the origin down.
+    /// A backup for the <see cref="Origin"/> shortcut (<c>--backup-origin</c>): another region or a
+    /// static mirror, asked only while the origin is down.
+    /// </summary>
+    public string? BackupOrigin { get; set; }
+
+    /// <summary>
+    /// The health probe path (<c>--health-path</c>) of every cluster that names none, probed every
+    /// 2 s; two failed probes in a row (no answer, or a 5xx) mark the destination down.
     /// </summary>
     public string HealthPath { get; set; } = "/";
 
-    /// <summary>How often the <see cref="Origin"/> shortcut probes the origin.</summary>
+    /// <summary>How often each destination is probed (clusters that set no interval).</summary>
     public TimeSpan HealthInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long a probe may take before it counts as a failure.</summary>
     public TimeSpan HealthTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>How long the <see cref="Origin"/> shortcut waits on a silent origin before giving up (YARP's ActivityTimeout).</summary>
+    /// <summary>How long a request waits on a silent origin before giving up (YARP's ActivityTimeout, for clusters that set none).</summary>
     public TimeSpan OriginTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Where the proxy's own endpoints listen (<c>--management-urls</c>), semicolon-separated.</summary>

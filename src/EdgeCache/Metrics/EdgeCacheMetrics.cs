@@ -40,13 +40,20 @@ internal sealed class EdgeCacheMetrics
         _warmRequests = meter.CreateCounter<long>("edgecache.warm_requests", "{request}",
             "Warming requests by result: ok (2xx/3xx), error (any other status or no answer).");
 
-        meter.CreateObservableGauge("edgecache.origin.up", () => Health(services).Snapshot()
+        meter.CreateObservableGauge("edgecache.origin.up", () => Health(services).Snapshot(Proxy(services))
             .SelectMany(c => c.Destinations.Select(d => new Measurement<int>(d.Up ? 1 : 0,
                 new KeyValuePair<string, object?>("cluster", c.Id), new KeyValuePair<string, object?>("destination", d.Id)))),
             null, "1 when the origin destination is up (active and passive health), 0 when down.");
-        meter.CreateObservableGauge("edgecache.degraded", () => Health(services).Snapshot()
+        meter.CreateObservableGauge("edgecache.degraded", () => Health(services).Snapshot(Proxy(services))
             .Select(c => new Measurement<int>(c.Degraded ? 1 : 0, new KeyValuePair<string, object?>("site", c.Id))),
             null, "1 while every origin of the site is down and the edge serves from its cache.");
+        meter.CreateObservableGauge("edgecache.on_backup", () => Health(services).Snapshot(Proxy(services))
+            .Select(c => new Measurement<int>(c.OnBackup ? 1 : 0, new KeyValuePair<string, object?>("site", c.Id))),
+            null, "1 while every primary origin of the site is down and a backup origin answers for it.");
+        meter.CreateObservableGauge("edgecache.site.mode_changed", () => Health(services).Snapshot(Proxy(services))
+            .Select(c => new Measurement<double>(c.Since.ToUnixTimeMilliseconds() / 1000.0,
+                new KeyValuePair<string, object?>("site", c.Id), new KeyValuePair<string, object?>("mode", c.Mode.ToString().ToLowerInvariant()))),
+            "s", "When the site entered its current mode (primary, backup, down), in seconds since the Unix epoch: on its backup or degraded since then.");
         meter.CreateObservableGauge("edgecache.outage_coverage_ratio", () => services.GetRequiredService<Coverage.CoverageCalculator>().Latest.Sites
             .Select(s => new Measurement<double>(s.Ratio, new KeyValuePair<string, object?>("site", s.Site))),
             null, "Share of recent cacheable request volume that has a servable copy now: what would still be served if the origin died.");
@@ -110,7 +117,9 @@ internal sealed class EdgeCacheMetrics
         }
     }
 
-    private static OriginHealthMonitor Health(IServiceProvider services) => services.GetRequiredService<OriginHealthMonitor>();
+    private static Origin.OriginHealth Health(IServiceProvider services) => services.GetRequiredService<Origin.OriginHealth>();
+
+    private static Yarp.ReverseProxy.IProxyStateLookup Proxy(IServiceProvider services) => services.GetRequiredService<Yarp.ReverseProxy.IProxyStateLookup>();
 
     private static IEnumerable<Measurement<long>> Tiers(ITierStatisticsSource tiers, Func<TierStatistics, long?> pick)
     {

@@ -14,10 +14,11 @@ namespace EdgeCache.Origin;
 /// answers anything below 500 within the probe timeout: a 301 to <c>/en/</c>, a 404 or a 401 come
 /// from a live server. Refused, reset, timed out, a TLS or DNS failure, or a 5xx fail it; the
 /// cluster's <c>ConsecutiveFailuresHealthPolicy.Threshold</c> metadata (default 2) failures in a row
-/// mark it down, one pass brings it back. Each failure is logged once with its reason, no stack
-/// trace (YARP's own per-probe warning with its stack trace is filtered out by the host).
+/// mark it down, one pass brings it back. The reason goes into <see cref="OriginHealth"/>'s one line
+/// per health change; each failed probe is a Debug line, no stack trace (YARP's own per-probe
+/// warning with its stack trace is filtered out by the host).
 /// </summary>
-internal sealed partial class LiveOriginHealthPolicy(IDestinationHealthUpdater healthUpdater, ILogger<LiveOriginHealthPolicy> logger)
+internal sealed partial class LiveOriginHealthPolicy(IDestinationHealthUpdater healthUpdater, OriginHealth health, ILogger<LiveOriginHealthPolicy> logger)
     : IActiveHealthCheckPolicy
 {
     public const string PolicyName = "EdgeCacheLive";
@@ -41,22 +42,24 @@ internal sealed partial class LiveOriginHealthPolicy(IDestinationHealthUpdater h
             var destination = result.Destination;
             var failures = _failures.GetOrCreateValue(destination);
             var reason = FailureReason(result);
-            DestinationHealth health;
+            DestinationHealth state;
             if (reason is null)
             {
                 Interlocked.Exchange(ref failures.Value, 0);
-                health = DestinationHealth.Healthy;
+                state = DestinationHealth.Healthy;
             }
             else
             {
                 var count = Interlocked.Increment(ref failures.Value);
-                health = count < threshold ? destination.Health.Active : DestinationHealth.Unhealthy;
+                state = count < threshold ? destination.Health.Active : DestinationHealth.Unhealthy;
+                LogProbeFailed(logger, cluster.ClusterId, destination.DestinationId, count, reason);
                 if (count == threshold)
                 {
-                    LogProbeFailed(logger, cluster.ClusterId, destination.DestinationId, count, reason);
+                    var path = cluster.Model.Config.HealthCheck?.Active?.Path ?? "/";
+                    health.NoteFailure(cluster.ClusterId, destination.DestinationId, $"{count} probes in a row (GET {path}): {reason}");
                 }
             }
-            states[i] = new NewActiveDestinationHealth(destination, health);
+            states[i] = new NewActiveDestinationHealth(destination, state);
         }
         healthUpdater.SetActive(cluster, states);
     }
@@ -77,7 +80,7 @@ internal sealed partial class LiveOriginHealthPolicy(IDestinationHealthUpdater h
             ? threshold
             : 2;
 
-    [LoggerMessage(EventId = EventIds.ProbeFailed, EventName = nameof(EventIds.ProbeFailed), Level = LogLevel.Warning,
-        Message = "Probes of {Cluster}/{Destination} failed {Count} times in a row: {Reason}")]
+    [LoggerMessage(EventId = EventIds.ProbeFailed, EventName = nameof(EventIds.ProbeFailed), Level = LogLevel.Debug,
+        Message = "Probe of {Cluster}/{Destination} failed ({Count} in a row): {Reason}")]
     private static partial void LogProbeFailed(ILogger logger, string cluster, string destination, int count, string reason);
 }

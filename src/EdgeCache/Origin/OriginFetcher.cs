@@ -23,14 +23,12 @@ internal sealed class OriginFetcher
     private readonly Dictionary<string, IPassiveHealthCheckPolicy> _passivePolicies;
     private readonly Metrics.EdgeCacheMetrics _metrics;
     private readonly Protection.OriginLimiter _limiter;
-    private readonly OriginHealthMonitor _health;
     private readonly IOptionsMonitor<Degraded.DegradedOptions> _degraded;
 
     public OriginFetcher(IHttpForwarder forwarder, IOptionsMonitor<CacheOptions> options, TimeProvider time, IServiceProvider services,
         IEnumerable<IPassiveHealthCheckPolicy> passivePolicies, Metrics.EdgeCacheMetrics metrics, Protection.OriginLimiter limiter,
-        OriginHealthMonitor health, IOptionsMonitor<Degraded.DegradedOptions> degraded)
+        IOptionsMonitor<Degraded.DegradedOptions> degraded)
     {
-        _health = health;
         _degraded = degraded;
         _limiter = limiter;
         _metrics = metrics;
@@ -67,7 +65,7 @@ internal sealed class OriginFetcher
             };
         }
 
-        using var slot = await _limiter.AcquireAsync(target.ClusterId, background, cancellationToken);
+        using var slot = await _limiter.AcquireAsync(target.ClusterId, background, request.RemoteIpAddress, cancellationToken);
         if (!slot.IsAcquired)
         {
             return new OriginResponse(OriginOutcome.Failed, StatusCodes.Status503ServiceUnavailable, new HeaderDictionary(),
@@ -108,50 +106,32 @@ internal sealed class OriginFetcher
         var responseTime = _time.GetUtcNow();
         _metrics.OriginRequest(target.ClusterId, responseTime - requestTime);
         var answer = OriginOutcomePolicy.Classify(error, context.Response.StatusCode, capture.TooLarge, busy: false, revalidating, failureStatuses);
-        var failed = answer.CountsAgainstHealth;
-        ReportToPassiveHealth(context, target, failed);
-        if (failed)
-        {
-            // Don't wait for the next poll: once the passive policy has seen enough failures the
-            // site turns degraded now, and later readers get stale copies without trying the origin.
-            _health.Refresh();
-        }
+        ReportToPassiveHealth(context, target);
 
         return answer.Kind switch
         {
             OriginAnswerKind.TooLarge => new OriginResponse(OriginOutcome.TooLarge, context.Response.StatusCode, context.Response.Headers,
-                default, requestTime, responseTime, error) { Answer = answer },
+                default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup },
             OriginAnswerKind.Failure when error != ForwarderError.None => new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode,
-                new HeaderDictionary(), default, requestTime, responseTime, error) { Answer = answer },
+                new HeaderDictionary(), default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup },
             _ => new OriginResponse(OriginOutcome.Response, context.Response.StatusCode, context.Response.Headers,
-                capture.Captured, requestTime, responseTime) { Answer = answer },
+                capture.Captured, requestTime, responseTime) { Answer = answer, FromBackup = target.IsBackup },
         };
     }
 
     /// <summary>
     /// YARP's passive health middleware only sees requests that go through its pipeline; the
-    /// cache's own fetches report their outcome to the cluster's passive policy here. A 502, 503 or
-    /// 504 answer counts as a failure too (YARP's policies count only transport errors, nginx's
-    /// max_fails can count them): an origin answering 503 to everything is left alone like a dead one.
+    /// cache's own fetches report their outcome (the forwarder's error feature, if any) to the
+    /// cluster's passive policy here. An answer, any status, is no evidence against the origin: a
+    /// 5xx is that URL's failure, backed off per key (<see cref="Caching.Fetching.FailureBackoff"/>).
     /// </summary>
-    private void ReportToPassiveHealth(HttpContext context, OriginTarget target, bool failed)
+    private void ReportToPassiveHealth(HttpContext context, OriginTarget target)
     {
         var passive = target.Cluster.Model.Config.HealthCheck?.Passive;
         if (passive?.Enabled == true
-            && _passivePolicies.TryGetValue(passive.Policy ?? "TransportFailureRate", out var policy))
+            && _passivePolicies.TryGetValue(passive.Policy ?? OriginFailuresHealthPolicy.PolicyName, out var policy))
         {
-            if (failed && context.Features.Get<IForwarderErrorFeature>() is null)
-            {
-                context.Features.Set<IForwarderErrorFeature>(new FailureStatusFeature());
-            }
             policy.RequestProxied(context, target.Cluster, target.Destination);
         }
-    }
-
-    /// <summary>Marks a fetch answered with a failure status as failed for the passive policy.</summary>
-    private sealed class FailureStatusFeature : IForwarderErrorFeature
-    {
-        public ForwarderError Error => ForwarderError.Request;
-        public Exception? Exception => null;
     }
 }

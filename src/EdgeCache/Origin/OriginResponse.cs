@@ -35,4 +35,7 @@ internal sealed record OriginResponse(
 
     /// <summary>What the answer means to the cache (<see cref="Caching.Policy.OriginOutcomePolicy"/>).</summary>
     public Caching.Policy.OriginAnswer Answer { get; init; }
+
+    /// <summary>A backup origin answered (every primary was down).</summary>
+    public bool FromBackup { get; init; }
 }

@@ -1,15 +1,24 @@
+using EdgeCache.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Health;
 
 namespace EdgeCache.Origin;
 
 internal static class OriginServiceCollectionExtensions
 {
-    /// <summary>Origin health (destinations and sites, since when, degraded), on YARP's probes and passive policies.</summary>
-    public static IServiceCollection AddOriginHealth(this IServiceCollection services)
+    /// <summary>
+    /// The one health model on YARP's extension points: every cluster's defaults (a config filter),
+    /// the probe policy, the passive policy, and the available-destinations policy that records
+    /// the state every path reads (<see cref="OriginHealth"/>).
+    /// </summary>
+    public static IServiceCollection AddOriginHealth(this IServiceCollection services, EdgeCacheOptions options)
     {
-        services.AddSingleton<Yarp.ReverseProxy.Health.IActiveHealthCheckPolicy, LiveOriginHealthPolicy>();
-        services.AddSingleton<OriginHealthMonitor>();
-        services.AddHostedService(sp => sp.GetRequiredService<OriginHealthMonitor>());
+        services.AddSingleton<IProxyConfigFilter>(new ClusterDefaults(options));
+        services.AddSingleton<OriginHealth>();
+        services.AddSingleton<IAvailableDestinationsPolicy>(sp => sp.GetRequiredService<OriginHealth>());
+        services.AddSingleton<IActiveHealthCheckPolicy, LiveOriginHealthPolicy>();
+        services.AddSingleton<IPassiveHealthCheckPolicy, OriginFailuresHealthPolicy>();
         return services;
     }
 }

@@ -8,41 +8,25 @@ namespace EdgeCache.Origin;
 /// Where a fetch goes: the YARP route (for its transforms), its cluster (client and request
 /// settings) and the destination YARP's load balancing picked.
 /// </summary>
+/// <param name="IsBackup">The destination is a backup origin (every primary is down).</param>
 internal sealed record OriginTarget(
     ClusterState Cluster,
     DestinationState Destination,
     string DestinationPrefix,
     HttpMessageInvoker HttpClient,
     ForwarderRequestConfig RequestConfig,
-    HttpTransformer Transformer)
+    HttpTransformer Transformer,
+    bool IsBackup)
 {
     public string ClusterId => Cluster.ClusterId;
 
     /// <summary>
-    /// Every destination of the cluster is down (active probes or passive failures). YARP may then
-    /// still offer them all ("panic" availability); the cache does not: it serves what it has.
+    /// The target of the current request inside YARP's pipeline (the destination load balancing
+    /// picked among those <see cref="OriginHealth"/> made available); null when the site is degraded.
     /// </summary>
-    public static bool IsDegraded(IReverseProxyFeature proxy)
+    public static OriginTarget? From(IReverseProxyFeature? proxy, OriginHealth health)
     {
-        var all = proxy.AllDestinations;
-        if (all.Count == 0)
-        {
-            return true;
-        }
-        foreach (var destination in all)
-        {
-            if (destination.Health.Active != DestinationHealth.Unhealthy && destination.Health.Passive != DestinationHealth.Unhealthy)
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /// <summary>The target of the current request inside YARP's pipeline; null when no destination is available.</summary>
-    public static OriginTarget? From(IReverseProxyFeature? proxy)
-    {
-        if (proxy is null || proxy.AvailableDestinations.Count == 0 || IsDegraded(proxy))
+        if (proxy is null || proxy.AvailableDestinations.Count == 0 || health.IsDegraded(proxy.Cluster.Config.ClusterId))
         {
             return null;
         }
@@ -53,6 +37,7 @@ internal sealed record OriginTarget(
             destination.Model.Config.Address,
             proxy.Cluster.HttpClient,
             proxy.Cluster.Config.HttpRequest ?? ForwarderRequestConfig.Empty,
-            proxy.Route.Transformer ?? HttpTransformer.Default);
+            proxy.Route.Transformer ?? HttpTransformer.Default,
+            OriginHealth.IsBackup(destination));
     }
 }

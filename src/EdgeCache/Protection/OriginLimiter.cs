@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -8,11 +9,14 @@ namespace EdgeCache.Protection;
 /// A cap on concurrent requests to each cluster, with a bounded queue for readers. Background work
 /// (refresh, warming) only takes a free slot, within its own smaller cap, and never queues, so it
 /// always yields to readers and a failing origin sees a handful of refreshes, not one per page.
+/// No client holds more than its share of a cluster's slots and queue places
+/// (<see cref="OriginProtectionOptions.MaxConcurrentRequestsPerClient"/>).
 /// </summary>
 internal sealed class OriginLimiter : IDisposable
 {
     private volatile ConcurrentDictionary<string, ConcurrencyLimiter> _limiters = new(StringComparer.OrdinalIgnoreCase);
     private volatile ConcurrentDictionary<string, ConcurrencyLimiter> _background = new(StringComparer.OrdinalIgnoreCase);
+    private volatile ConcurrentDictionary<string, ClientShares> _clients = new(StringComparer.OrdinalIgnoreCase);
     private readonly IOptionsMonitor<OriginProtectionOptions> _options;
     private readonly IDisposable? _subscription;
 
@@ -24,22 +28,55 @@ internal sealed class OriginLimiter : IDisposable
         {
             _limiters = new(StringComparer.OrdinalIgnoreCase);
             _background = new(StringComparer.OrdinalIgnoreCase);
+            _clients = new(StringComparer.OrdinalIgnoreCase);
         });
     }
 
-    /// <summary>A slot for one origin request, or a lease that is not acquired when the cluster is at its cap.</summary>
-    public async ValueTask<RateLimitLease> AcquireAsync(string clusterId, bool background, CancellationToken cancellationToken)
+    /// <summary>
+    /// A slot for one origin request, or a lease that is not acquired when the cluster is at its cap
+    /// (its queue full) or the reader's client at its share.
+    /// </summary>
+    /// <param name="clusterId">The cluster asked.</param>
+    /// <param name="background">Refresh or warming: a free slot or none.</param>
+    /// <param name="client">The reader's address (null for background work).</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    public async ValueTask<RateLimitLease> AcquireAsync(string clusterId, bool background, IPAddress? client, CancellationToken cancellationToken)
     {
         var options = _options.CurrentValue;
         if (background)
         {
             return AcquireBackground(clusterId, options);
         }
-        if (options.MaxConcurrentRequests <= 0)
+        ClientShares? shares = null;
+        if (client is not null && options.MaxConcurrentRequestsPerClient > 0)
         {
-            return Unlimited.Instance;
+            shares = _clients.GetOrAdd(clusterId, static _ => new ClientShares());
+            client = ClientShares.Group(client);
+            if (!shares.TryEnter(client, options.MaxConcurrentRequestsPerClient))
+            {
+                return NotAcquired.Instance;
+            }
         }
-        return await Overall(clusterId, options).AcquireAsync(1, cancellationToken);
+        RateLimitLease lease;
+        try
+        {
+            lease = options.MaxConcurrentRequests <= 0 ? Unlimited.Instance : await Overall(clusterId, options).AcquireAsync(1, cancellationToken);
+        }
+        catch
+        {
+            shares?.Exit(client!);
+            throw;
+        }
+        if (shares is null)
+        {
+            return lease;
+        }
+        if (!lease.IsAcquired)
+        {
+            shares.Exit(client!);
+            return lease;
+        }
+        return new ClientLease(lease, shares, client!);
     }
 
     /// <summary>Background work takes a background slot and a free overall slot, or nothing: it never queues.</summary>
@@ -104,6 +141,89 @@ internal sealed class OriginLimiter : IDisposable
     private sealed class Unlimited : AcquiredLease
     {
         public static readonly Unlimited Instance = new();
+    }
+
+    /// <summary>An overall slot held on a client's share, released together.</summary>
+    private sealed class ClientLease(RateLimitLease overall, ClientShares shares, IPAddress client) : AcquiredLease
+    {
+        private int _disposed;
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                overall.Dispose();
+                shares.Exit(client);
+            }
+        }
+    }
+
+    /// <summary>The client is at its share.</summary>
+    private sealed class NotAcquired : RateLimitLease
+    {
+        public static readonly NotAcquired Instance = new();
+        public override bool IsAcquired => false;
+        public override IEnumerable<string> MetadataNames => [];
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+
+    /// <summary>How many requests each client has in flight or waiting, per cluster. Only clients with some are held.</summary>
+    private sealed class ClientShares
+    {
+        private readonly Dictionary<IPAddress, int> _counts = [];
+
+        /// <summary>An IPv4 address, or an IPv6 address's /64 (one subscriber's usual allocation).</summary>
+        public static IPAddress Group(IPAddress address)
+        {
+            if (address.IsIPv4MappedToIPv6)
+            {
+                return address.MapToIPv4();
+            }
+            if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+            {
+                return address;
+            }
+            Span<byte> bytes = stackalloc byte[16];
+            address.TryWriteBytes(bytes, out _);
+            bytes[8..].Clear();
+            return new IPAddress(bytes);
+        }
+
+        public bool TryEnter(IPAddress client, int cap)
+        {
+            lock (_counts)
+            {
+                _counts.TryGetValue(client, out var count);
+                if (count >= cap)
+                {
+                    return false;
+                }
+                _counts[client] = count + 1;
+                return true;
+            }
+        }
+
+        public void Exit(IPAddress client)
+        {
+            lock (_counts)
+            {
+                if (_counts.TryGetValue(client, out var count))
+                {
+                    if (count <= 1)
+                    {
+                        _counts.Remove(client);
+                    }
+                    else
+                    {
+                        _counts[client] = count - 1;
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>A lease that holds its slots (or needs none), without metadata.</summary>

@@ -16,6 +16,15 @@ public sealed class OriginProtectionOptions
     /// </summary>
     public int MaxBackgroundRequests { get; set; } = 16;
 
+    /// <summary>
+    /// Most origin requests one client (an IPv4 address, an IPv6 /64) may have in flight or waiting
+    /// for a slot, per cluster (0: no cap). Past it that client's request gets a stale copy or a
+    /// friendly 503, so one client's slow or hostile requests never take every slot from other readers.
+    /// Requests coalesced on one fetch hold one slot; hits hold none. Behind a load balancer that
+    /// hides readers' addresses, raise it or turn it off.
+    /// </summary>
+    public int MaxConcurrentRequestsPerClient { get; set; } = 32;
+
     /// <summary>Readers waiting for a slot beyond the cap; past it they get a stale copy or a friendly 503.</summary>
     public int QueueLength { get; set; } = 256;
 

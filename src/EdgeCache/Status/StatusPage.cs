@@ -16,14 +16,14 @@ namespace EdgeCache.Status;
 /// </summary>
 internal sealed class StatusPage
 {
-    private readonly OriginHealthMonitor _health;
+    private readonly OriginHealth _health;
     private readonly StaleServedCounter _staleServed;
     private readonly IProxyStateLookup _proxy;
     private readonly PageRenderer _renderer;
     private readonly TimeProvider _time;
     private readonly Coverage.CoverageCalculator _coverage;
 
-    public StatusPage(OriginHealthMonitor health, StaleServedCounter staleServed, IProxyStateLookup proxy, PageRenderer renderer, TimeProvider time,
+    public StatusPage(OriginHealth health, StaleServedCounter staleServed, IProxyStateLookup proxy, PageRenderer renderer, TimeProvider time,
         Coverage.CoverageCalculator coverage)
     {
         _coverage = coverage;
@@ -39,11 +39,12 @@ internal sealed class StatusPage
         var now = _time.GetUtcNow();
         var routes = _proxy.GetRoutes().ToList();
         var coverage = _coverage.Latest.Sites.ToDictionary(s => s.Site, s => s.Ratio, StringComparer.OrdinalIgnoreCase);
-        var sites = _health.Snapshot().Select(cluster => new Dictionary<string, object?>
+        var sites = _health.Snapshot(_proxy).Select(cluster => new Dictionary<string, object?>
         {
             ["id"] = cluster.Id,
             ["up"] = !cluster.Degraded,
             ["degraded"] = cluster.Degraded,
+            ["onBackup"] = cluster.OnBackup,
             ["since"] = cluster.Since.ToString("O", CultureInfo.InvariantCulture),
             ["for"] = Ago(now - cluster.Since),
             ["coveragePercent"] = coverage.TryGetValue(cluster.Id, out var ratio) ? Math.Round(ratio * 100, 1) : null,
@@ -52,7 +53,9 @@ internal sealed class StatusPage
             ["origins"] = cluster.Destinations.Select(d => new Dictionary<string, object?>
             {
                 ["id"] = d.Id,
+                ["backup"] = d.Backup,
                 ["up"] = d.Up,
+                ["reason"] = d.Reason,
                 ["since"] = d.Since.ToString("O", CultureInfo.InvariantCulture),
                 ["for"] = Ago(now - d.Since),
             }).ToArray(),

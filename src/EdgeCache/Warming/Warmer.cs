@@ -21,7 +21,7 @@ internal sealed partial class Warmer : BackgroundService
     private readonly IOptionsMonitor<WarmingOptions> _options;
     private readonly PublicAddress _address;
     private readonly WarmMarker _marker;
-    private readonly OriginHealthMonitor _health;
+    private readonly OriginHealth _health;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Metrics.EdgeCacheMetrics _metrics;
@@ -30,7 +30,7 @@ internal sealed partial class Warmer : BackgroundService
         Timeout = TimeSpan.FromSeconds(60),
     };
 
-    public Warmer(IOptionsMonitor<WarmingOptions> options, PublicAddress address, WarmMarker marker, OriginHealthMonitor health,
+    public Warmer(IOptionsMonitor<WarmingOptions> options, PublicAddress address, WarmMarker marker, OriginHealth health,
         TimeProvider time, ILogger<Warmer> logger, Metrics.EdgeCacheMetrics metrics)
     {
         _metrics = metrics;

@@ -89,6 +89,12 @@ public sealed class DegradedModeTests : IAsyncLifetime
         Assert.NotNull(response.Headers.Age);
     }
 
+    private async Task ExpectStale(string path, string reason)
+    {
+        var (response, body, _) = await GetAsync(path);
+        AssertStale(response, body, reason);
+    }
+
     private static void AssertFriendlyPage(HttpResponseMessage response, string body, params HttpStatusCode[] statuses)
     {
         Assert.Contains(response.StatusCode, statuses);
@@ -110,6 +116,7 @@ public sealed class DegradedModeTests : IAsyncLifetime
         _origin.RespondWith("v2", ("Cache-Control", PageCacheControl), ("ETag", "\"v2\""));
         _origin.RespondToProbes(context => context.Response.WriteAsync("ok"));
         await WaitForDegraded(false);
+        _clock.Advance(TimeSpan.FromSeconds(61)); // past any per-URL backoff (at most 60 s)
         var (response, body, _) = await GetAsync("/stored");
         Assert.Equal((HttpStatusCode.OK, "v2"), (response.StatusCode, body));
     }
@@ -199,25 +206,69 @@ public sealed class DegradedModeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Origin503OnEveryPageWhileProbesPass_SiteDegradedWithinTwelveFetches_ThenOriginLeftAlone()
+    public async Task Origin503OnEveryPageWhileProbesPass_SiteStaysUp_EachFailingUrlBacksOff()
     {
-        // The health endpoint still answers 200, but every page is a 503 (an application down
-        // behind a healthy web server): the failed fetches themselves take the site out.
+        // The health endpoint still answers 200, but every page is a 503: that is each URL's
+        // failure, not the site's. Uncached pages keep reaching the origin (its answer passes
+        // through); a stored page is served stale and its URL backs off 1 s, 2 s, 4 s, ...
         AnswerEveryPage(503, "origin is overloaded");
+        var warmed = _origin.CountFor("/stored");
 
         for (var i = 0; i < 12; i++)
         {
+            var before = _origin.RequestCount;
             var uncached = await GetAsync($"/never-stored-{i}");
+            Assert.Equal(before + 1, _origin.RequestCount);
             AssertFriendlyPage(uncached.Response, uncached.Body, HttpStatusCode.ServiceUnavailable);
         }
-        Assert.True((await StatusJson()).GetProperty("degraded").GetBoolean());
-        var pagesSeen = _origin.RequestCount;
+        var api = await GetAsync("/never-stored-api", "application/json");
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "origin is overloaded"), (api.Response.StatusCode, api.Body));
+        Assert.False((await StatusJson()).GetProperty("degraded").GetBoolean());
+
         for (var i = 0; i < 20; i++)
         {
             var stale = await GetAsync("/stored");
-            AssertStale(stale.Response, stale.Body, "origin-down");
+            AssertStale(stale.Response, stale.Body, "origin-error");
         }
-        Assert.Equal(pagesSeen, _origin.RequestCount);
+        Assert.Equal(1, _origin.CountFor("/stored") - warmed);
+
+        _clock.Advance(TimeSpan.FromSeconds(1.1)); // the first backoff (1 s) is over: one more try
+        for (var i = 0; i < 5; i++)
+        {
+            await ExpectStale("/stored", "origin-error");
+        }
+        Assert.Equal(2, _origin.CountFor("/stored") - warmed);
+
+        _clock.Advance(TimeSpan.FromSeconds(1.1)); // within the second (2 s)
+        await ExpectStale("/stored", "origin-error");
+        Assert.Equal(2, _origin.CountFor("/stored") - warmed);
+
+        _clock.Advance(TimeSpan.FromSeconds(1));
+        await ExpectStale("/stored", "origin-error");
+        Assert.Equal(3, _origin.CountFor("/stored") - warmed);
+
+        await RecoverAndExpectFreshContent();
+    }
+
+    [Fact]
+    public async Task Origin503WithRetryAfter_UrlLeftAloneThatLong()
+    {
+        _origin.Respond(context =>
+        {
+            context.Response.StatusCode = 503;
+            context.Response.Headers.RetryAfter = "30";
+            return context.Response.WriteAsync("maintenance");
+        });
+        var warmed = _origin.CountFor("/stored");
+
+        await ExpectStale("/stored", "origin-error");
+        _clock.Advance(TimeSpan.FromSeconds(29));
+        await ExpectStale("/stored", "origin-error");
+        Assert.Equal(1, _origin.CountFor("/stored") - warmed);
+
+        _clock.Advance(TimeSpan.FromSeconds(2));
+        await ExpectStale("/stored", "origin-error");
+        Assert.Equal(2, _origin.CountFor("/stored") - warmed);
     }
 
     [Fact]

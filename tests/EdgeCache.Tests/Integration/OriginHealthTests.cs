@@ -42,7 +42,7 @@ public sealed class OriginHealthTests : IAsyncLifetime
         var response = await proxy.Client.GetAsync("/uncached");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.False(proxy.Get<OriginHealthMonitor>().IsDegraded("origin"));
+        Assert.False(proxy.Get<OriginHealth>().IsDegraded("origin"));
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class OriginHealthTests : IAsyncLifetime
         });
         await using var proxy = await StartFastProbes();
 
-        await Eventually(() => proxy.Get<OriginHealthMonitor>().IsDegraded("origin"), "the origin declared down", 10);
+        await Eventually(() => proxy.Get<OriginHealth>().IsDegraded("origin"), "the origin declared down", 10);
     }
 
     [Fact]
@@ -73,6 +73,6 @@ public sealed class OriginHealthTests : IAsyncLifetime
         var response = await proxy.Client.GetAsync("/uncached");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.False(proxy.Get<OriginHealthMonitor>().IsDegraded("origin"));
+        Assert.False(proxy.Get<OriginHealth>().IsDegraded("origin"));
     }
 }

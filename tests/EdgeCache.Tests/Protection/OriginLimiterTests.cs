@@ -1,3 +1,4 @@
+using System.Net;
 using EdgeCache.Protection;
 using Microsoft.Extensions.Options;
 
@@ -12,12 +13,12 @@ public sealed class OriginLimiterTests
     public async Task Background_PastItsOwnCap_RefusedWhileReadersStillGetSlots()
     {
         using var limiter = Limiter(overall: 4, background: 2);
-        using var first = await limiter.AcquireAsync("site", background: true, default);
-        using var second = await limiter.AcquireAsync("site", background: true, default);
+        using var first = await limiter.AcquireAsync("site", background: true, client: null, default);
+        using var second = await limiter.AcquireAsync("site", background: true, client: null, default);
 
-        using var third = await limiter.AcquireAsync("site", background: true, default);
-        using var reader = await limiter.AcquireAsync("site", background: false, default);
-        using var otherSite = await limiter.AcquireAsync("other", background: true, default);
+        using var third = await limiter.AcquireAsync("site", background: true, client: null, default);
+        using var reader = await limiter.AcquireAsync("site", background: false, client: null, default);
+        using var otherSite = await limiter.AcquireAsync("other", background: true, client: null, default);
 
         Assert.True(first.IsAcquired && second.IsAcquired);
         Assert.False(third.IsAcquired);
@@ -26,15 +27,59 @@ public sealed class OriginLimiterTests
     }
 
     [Fact]
+    public async Task OneClientAtItsShare_RefusedWhileOtherClientsStillGetSlots()
+    {
+        using var limiter = new OriginLimiter(new StaticOptions(new OriginProtectionOptions
+        {
+            MaxConcurrentRequests = 8, MaxConcurrentRequestsPerClient = 2, QueueLength = 0,
+        }));
+        var hostile = IPAddress.Parse("192.0.2.7");
+        var first = await limiter.AcquireAsync("site", background: false, hostile, default);
+        using var second = await limiter.AcquireAsync("site", background: false, IPAddress.Parse("::ffff:192.0.2.7"), default);
+
+        using var third = await limiter.AcquireAsync("site", background: false, hostile, default);
+        using var other = await limiter.AcquireAsync("site", background: false, IPAddress.Parse("192.0.2.8"), default);
+        using var otherSite = await limiter.AcquireAsync("other", background: false, hostile, default);
+
+        Assert.True(first.IsAcquired && second.IsAcquired, "the client's share");
+        Assert.False(third.IsAcquired, "past the client's share (the IPv4-mapped spelling is the same client)");
+        Assert.True(other.IsAcquired, "another client");
+        Assert.True(otherSite.IsAcquired, "the share is per cluster");
+        first.Dispose();
+        first.Dispose(); // released once only
+        using var again = await limiter.AcquireAsync("site", background: false, hostile, default);
+        using var notTwice = await limiter.AcquireAsync("site", background: false, hostile, default);
+        Assert.True(again.IsAcquired);
+        Assert.False(notTwice.IsAcquired);
+    }
+
+    [Fact]
+    public async Task Ipv6Client_SharesItsSlash64()
+    {
+        using var limiter = new OriginLimiter(new StaticOptions(new OriginProtectionOptions
+        {
+            MaxConcurrentRequests = 8, MaxConcurrentRequestsPerClient = 1, QueueLength = 0,
+        }));
+        using var first = await limiter.AcquireAsync("site", background: false, IPAddress.Parse("2001:db8:1:2::1"), default);
+
+        using var sameSubnet = await limiter.AcquireAsync("site", background: false, IPAddress.Parse("2001:db8:1:2:ffff::9"), default);
+        using var otherSubnet = await limiter.AcquireAsync("site", background: false, IPAddress.Parse("2001:db8:1:3::1"), default);
+
+        Assert.True(first.IsAcquired);
+        Assert.False(sameSubnet.IsAcquired);
+        Assert.True(otherSubnet.IsAcquired);
+    }
+
+    [Fact]
     public async Task CapChangedInConfiguration_NewRequestsGetTheNewCap()
     {
         var options = new ChangingOptions(new OriginProtectionOptions { MaxConcurrentRequests = 1, MaxBackgroundRequests = 0, QueueLength = 0 });
         using var limiter = new OriginLimiter(options);
-        using var held = await limiter.AcquireAsync("site", background: false, default);
-        using var refused = await limiter.AcquireAsync("site", background: true, default);
+        using var held = await limiter.AcquireAsync("site", background: false, client: null, default);
+        using var refused = await limiter.AcquireAsync("site", background: true, client: null, default);
 
         options.Change(new OriginProtectionOptions { MaxConcurrentRequests = 3, MaxBackgroundRequests = 0, QueueLength = 0 });
-        using var afterReload = await limiter.AcquireAsync("site", background: true, default);
+        using var afterReload = await limiter.AcquireAsync("site", background: true, client: null, default);
 
         Assert.True(held.IsAcquired);
         Assert.False(refused.IsAcquired);
@@ -62,16 +107,16 @@ public sealed class OriginLimiterTests
     public async Task Background_Released_FreesBothItsSlots()
     {
         using var limiter = Limiter(overall: 2, background: 1);
-        var background = await limiter.AcquireAsync("site", background: true, default);
-        using var reader = await limiter.AcquireAsync("site", background: false, default);
-        Assert.False((await limiter.AcquireAsync("site", background: true, default)).IsAcquired);
+        var background = await limiter.AcquireAsync("site", background: true, client: null, default);
+        using var reader = await limiter.AcquireAsync("site", background: false, client: null, default);
+        Assert.False((await limiter.AcquireAsync("site", background: true, client: null, default)).IsAcquired);
 
         background.Dispose();
 
-        using var again = await limiter.AcquireAsync("site", background: true, default);
+        using var again = await limiter.AcquireAsync("site", background: true, client: null, default);
         Assert.True(again.IsAcquired);
         again.Dispose();
-        using var secondReader = await limiter.AcquireAsync("site", background: false, default);
+        using var secondReader = await limiter.AcquireAsync("site", background: false, client: null, default);
         Assert.True(secondReader.IsAcquired);
     }
 
@@ -79,11 +124,11 @@ public sealed class OriginLimiterTests
     public async Task Background_OverallCapFull_RefusedAndHoldsNoBackgroundSlot()
     {
         using var limiter = Limiter(overall: 1, background: 1);
-        var reader = await limiter.AcquireAsync("site", background: false, default);
+        var reader = await limiter.AcquireAsync("site", background: false, client: null, default);
 
-        Assert.False((await limiter.AcquireAsync("site", background: true, default)).IsAcquired);
+        Assert.False((await limiter.AcquireAsync("site", background: true, client: null, default)).IsAcquired);
         reader.Dispose();
-        using var background = await limiter.AcquireAsync("site", background: true, default);
+        using var background = await limiter.AcquireAsync("site", background: true, client: null, default);
         Assert.True(background.IsAcquired);
     }
 

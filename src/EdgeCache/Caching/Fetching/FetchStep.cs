@@ -37,7 +37,7 @@ internal readonly record struct ReaderFetch(FetchEnd End, FetchResult? Result, b
 /// Asking the origin: one fetch per key (coalesced), conditional when a stored copy has validators,
 /// the storage decision, the store, and background refreshes (stale-while-revalidate, refresh-ahead).
 /// </summary>
-internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator coordinator, TieredStore store, OriginHealthMonitor health,
+internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator coordinator, TieredStore store, OriginHealth health, FailureBackoff backoff,
     IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, EdgeCacheMetrics metrics, TimeProvider time,
     IHostApplicationLifetime lifetime, ILogger<FetchStep> logger)
 {
@@ -85,7 +85,7 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
         if (!isLeader)
         {
             metrics.Coalesced();
-            if (!IsUsableByWaiter(result, primaryKey, headers, request.Facts.Credentials, time.GetUtcNow()))
+            if (!IsUsableByWaiter(result, primaryKey, headers, request.Facts.Credentials, stored, time.GetUtcNow()))
             {
                 result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, stored, request.Rule, headers, request.Background);
                 isLeader = true;
@@ -97,8 +97,12 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
     /// <summary>Starts one background revalidation of <paramref name="stored"/> for the key, unless one is already running.</summary>
     public void StartBackgroundRefresh(HttpContext context, CacheRequestContext request, string primaryKey, string key, CacheEntry stored)
     {
+        if (backoff.IsBackingOff(key, time.GetUtcNow()))
+        {
+            return; // the origin failed this key moments ago
+        }
         var originRequest = OriginRequest.From(context.Request);
-        var target = OriginTarget.From(context.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>());
+        var target = OriginTarget.From(context.Features.Get<Yarp.ReverseProxy.Model.IReverseProxyFeature>(), health);
         var headers = new HeaderDictionary(context.Request.Headers.ToDictionary(h => h.Key, h => h.Value, StringComparer.OrdinalIgnoreCase));
         coordinator.TryStart(key, async () =>
         {
@@ -120,17 +124,18 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
     /// A too-large answer, or a failure without an origin answer (refused, timed out), carries
     /// nothing of the leader's: each waiter then answers from its own stale copy or the error page,
     /// or forwards its own request. An origin's error answer passes through to its reader, so it is
-    /// the leader's own (it may name them): waiters ask for theirs.
+    /// the leader's own (it may name them): waiters without a copy that may stand in ask for theirs;
+    /// waiters with one answer from it (one failing attempt per key at a time).
     /// </summary>
     private static bool IsUsableByWaiter(FetchResult result, string primaryKey, IHeaderDictionary headers, RequestCredentials credentials,
-        DateTimeOffset now)
+        CacheEntry? stored, DateTimeOffset now)
     {
         switch (result.Kind)
         {
             case FetchKind.TooLarge:
                 return true;
             case FetchKind.Failed:
-                return !result.Origin.OriginAnswered;
+                return !result.Origin.OriginAnswered || (stored is not null && CachePolicy.CanServeStaleOnError(stored, now));
             case FetchKind.Stored or FetchKind.Revalidated:
                 var entry = result.Entry!;
                 return CachePolicy.IsReusableWithoutValidation(entry, now, credentials)
@@ -154,13 +159,22 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
         switch (origin.Answer.Kind)
         {
             case OriginAnswerKind.TooLarge:
+                backoff.Succeeded(key);
                 return new FetchResult(FetchKind.TooLarge, null, origin, "too-large");
             case OriginAnswerKind.Failure:
-                // An error never replaces a stored copy.
+                // An error never replaces a stored copy; while one may stand in, a key the origin
+                // answered with an error, or timed out on, backs off (refused and reset are the
+                // health model's business: they say the origin is down, not this URL).
                 LogOriginFailed(logger, key, origin.Answer.FailureDetail,
                     origin.Error != Yarp.ReverseProxy.Forwarder.ForwarderError.None ? origin.Error.ToString() : origin.StatusCode.ToString());
+                if (stored is not null && (origin.OriginAnswered || origin.Error == Yarp.ReverseProxy.Forwarder.ForwarderError.RequestTimedOut)
+                    && CachePolicy.CanServeStaleOnError(stored, time.GetUtcNow()))
+                {
+                    backoff.Failed(key, origin.OriginAnswered ? origin.Headers : null);
+                }
                 return new FetchResult(FetchKind.Failed, null, origin, origin.Answer.FailureDetail);
         }
+        backoff.Succeeded(key);
 
         if (origin.Answer.Kind == OriginAnswerKind.NotModified && stored is not null)
         {

@@ -19,10 +19,11 @@ internal sealed record CacheLookupResult(CacheEntry? Entry, string Key, bool Var
 /// <summary>
 /// The routed step's lookup: the reader counted, the lookup finished in the persistent tier (the
 /// memory tier was probed before routing), a Vary marker resolved to the reader's variant, and the
-/// one decision made (<see cref="RequestDecider"/>, the site degraded when no destination is up).
+/// one decision made (<see cref="RequestDecider"/>, the site degraded when no destination is up, the
+/// key failing while it backs off).
 /// A store error is a miss.
 /// </summary>
-internal sealed class CacheLookup(TieredStore store, CacheTelemetry telemetry, TimeProvider time)
+internal sealed class CacheLookup(TieredStore store, OriginHealth health, Fetching.FailureBackoff backoff, CacheTelemetry telemetry, TimeProvider time)
 {
     public async Task<CacheLookupResult> LookupAsync(HttpContext context, CacheRequestContext request, string site)
     {
@@ -30,9 +31,12 @@ internal sealed class CacheLookup(TieredStore store, CacheTelemetry telemetry, T
         var volume = telemetry.CountReader(primaryKey, site, context.Request, request.Background);
         var (entry, key, varyMiss) = await FindAsync(request, context.Request.Headers, context.RequestAborted);
         var now = time.GetUtcNow();
-        var target = OriginTarget.From(context.Features.Get<IReverseProxyFeature>());
+        var target = OriginTarget.From(context.Features.Get<IReverseProxyFeature>(), health);
         var refreshAhead = entry is not null && telemetry.IsRefreshAheadDue(entry, now, volume);
-        var decision = RequestDecider.Decide(request.Facts, entry, now, siteDegraded: target is null, refreshAhead);
+        var origin = target is null ? OriginState.SiteDown
+            : entry is not null && backoff.IsBackingOff(key, now) ? OriginState.KeyFailing
+            : OriginState.Up;
+        var decision = RequestDecider.Decide(request.Facts, entry, now, origin, refreshAhead);
         return new CacheLookupResult(entry, key, varyMiss, target, decision);
     }
 

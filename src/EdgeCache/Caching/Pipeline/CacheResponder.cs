@@ -74,7 +74,7 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
         // The publisher's own answer, status, headers and body, for this reader only.
         var answer = CacheEntryFactory.Transient(result.Entry?.Key ?? "", origin.StatusCode, origin.Headers, origin.Body, origin.ResponseTime,
             keepTagHeaders: false);
-        await CachedResponseWriter.WriteAsync(context, answer, now, CacheStatus.Forward("miss", fwdStatus: origin.StatusCode, detail: result.Detail));
+        await CachedResponseWriter.WriteAsync(context, answer, now, CacheStatus.Forward("miss", fwdStatus: origin.StatusCode, detail: result.Detail, backup: origin.FromBackup));
         return Policy.CacheOutcome.Uncacheable;
     }
 
@@ -96,10 +96,10 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
         if (result.Kind is FetchKind.Stored or FetchKind.Revalidated)
         {
             await CachedResponseWriter.WriteAsync(context, entry, now,
-                CacheStatus.Forward(fwd, fwdStatus, stored: true, ttl: entry.TimeToLive(now), collapsed: collapsed));
+                CacheStatus.Forward(fwd, fwdStatus, stored: true, ttl: entry.TimeToLive(now), collapsed: collapsed, backup: result.Origin.FromBackup));
             store.RememberSite(entry.Key, site);
             return;
         }
-        await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Forward(fwd, fwdStatus, detail: result.Detail));
+        await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Forward(fwd, fwdStatus, detail: result.Detail, backup: result.Origin.FromBackup));
     }
 }

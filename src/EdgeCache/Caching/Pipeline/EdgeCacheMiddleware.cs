@@ -19,7 +19,7 @@ namespace EdgeCache.Caching.Pipeline;
 /// 1. Not GET/HEAD, or the status page          → on, without a context (forwarded untouched).
 /// 2. Rule; a bypass                            → on, with a context saying so.
 /// 3. Key (no string), memory probe, variant.
-/// 4. Decide (entries whose site is known): Hit → answered here; StaleOriginDown → answered here.
+/// 4. Decide (entries whose site is known): Hit, StaleOriginDown, StaleOriginFailing → answered here.
 /// 5. Anything else                             → on, with a <see cref="CacheRequestContext"/> carrying
 ///                                                rule, facts, key and what memory held.
 /// </code>
@@ -27,7 +27,7 @@ namespace EdgeCache.Caching.Pipeline;
 /// an entry's life and shared by every hit in that second.
 /// </summary>
 internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, TrafficTracker traffic,
-    Warming.WarmMarker warmMarker, IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, CacheResponder responder, OriginHealthMonitor health, CacheTelemetry telemetry, TimeProvider time)
+    Warming.WarmMarker warmMarker, IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, CacheResponder responder, OriginHealth health, Fetching.FailureBackoff backoff, CacheTelemetry telemetry, TimeProvider time)
 {
     // Bound at start-up, like the status page's endpoint (the option does not reload).
     private readonly string _statusPath = degraded.CurrentValue.StatusPath;
@@ -96,13 +96,20 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
             // two dictionary lookups fewer per hit.
             var fresh = CachePolicy.Classify(entry, now, facts.Credentials) == Freshness.Fresh;
             var refreshAhead = fresh && traffic.IsRefreshAheadDue(entry, now, primaryKey!);
-            var decision = RequestDecider.Decide(facts, entry, now, siteDegraded: !fresh && health.IsDegraded(site), refreshAhead);
-            if (decision.Action is RequestAction.Hit or RequestAction.StaleOriginDown)
+            var origin = fresh ? OriginState.Up
+                : health.IsDegraded(site) ? OriginState.SiteDown
+                : backoff.IsBackingOff(entry.Key, now) ? OriginState.KeyFailing
+                : OriginState.Up;
+            var decision = RequestDecider.Decide(facts, entry, now, origin, refreshAhead);
+            if (decision.Action is RequestAction.Hit or RequestAction.StaleOriginDown or RequestAction.StaleOriginFailing)
             {
                 traffic.Record(primaryKey!, site, request);
-                var write = decision.Action == RequestAction.Hit
-                    ? responder.WriteFastHitAsync(context, item, now)
-                    : responder.WriteStaleAsync(context, entry, rule, site, "origin-down");
+                var write = decision.Action switch
+                {
+                    RequestAction.Hit => responder.WriteFastHitAsync(context, item, now),
+                    RequestAction.StaleOriginDown => responder.WriteStaleAsync(context, entry, rule, site, "origin-down"),
+                    _ => responder.WriteStaleAsync(context, entry, rule, site, "origin-error"),
+                };
                 telemetry.Record(context, site, decision.Action == RequestAction.Hit ? CacheOutcome.Hit : CacheOutcome.Stale, started);
                 return write;
             }

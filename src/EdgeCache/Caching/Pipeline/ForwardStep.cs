@@ -14,13 +14,13 @@ namespace EdgeCache.Caching.Pipeline;
 /// within the origin's concurrency cap; if every origin is down, or the origin fails before
 /// anything was sent, the friendly error page instead.
 /// </summary>
-internal sealed class ForwardStep(OriginLimiter limiter, ErrorPageWriter errorPages, IOptionsMonitor<CacheOptions> options)
+internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, ErrorPageWriter errorPages, IOptionsMonitor<CacheOptions> options)
 {
     /// <returns>The outcome: <paramref name="outcome"/>, or the error page.</returns>
     public async Task<CacheOutcome> ForwardAsync(HttpContext context, RequestDelegate next, string cacheStatus, CacheOutcome outcome)
     {
         var proxy = context.Features.Get<IReverseProxyFeature>();
-        if (proxy is not null && OriginTarget.IsDegraded(proxy))
+        if (proxy is not null && health.IsDegraded(proxy.Cluster.Config.ClusterId))
         {
             // Every origin is down: answer now rather than hold the reader on a dead or hung origin.
             await errorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-down");
@@ -30,9 +30,11 @@ internal sealed class ForwardStep(OriginLimiter limiter, ErrorPageWriter errorPa
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
-            if (!headers.ContainsKey(CacheStatus.HeaderName))
+            if (!headers.ContainsKey(CacheStatus.HeaderName)) // an error page written instead has its own
             {
-                headers.Append(CacheStatus.HeaderName, cacheStatus); // an error page written instead has its own
+                headers.Append(CacheStatus.HeaderName, proxy?.ProxiedDestination is { } destination && OriginHealth.IsBackup(destination)
+                    ? cacheStatus + "; origin=backup"
+                    : cacheStatus);
             }
             if (!keepTagHeaders)
             {
@@ -43,7 +45,7 @@ internal sealed class ForwardStep(OriginLimiter limiter, ErrorPageWriter errorPa
             }
             return Task.CompletedTask;
         });
-        using (var slot = await limiter.AcquireAsync(proxy?.Cluster.Config.ClusterId ?? "", background: false, context.RequestAborted))
+        using (var slot = await limiter.AcquireAsync(proxy?.Cluster.Config.ClusterId ?? "", background: false, context.Connection.RemoteIpAddress, context.RequestAborted))
         {
             if (!slot.IsAcquired)
             {

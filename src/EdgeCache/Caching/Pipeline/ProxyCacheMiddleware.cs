@@ -13,8 +13,8 @@ namespace EdgeCache.Caching.Pipeline;
 /// 2. <see cref="CacheLookup"/>: the reader counted; the lookup finished in the persistent tier
 ///    (memory was probed before routing); a Vary marker selects the variant. A store error is a miss.
 /// 3. Its decision (<see cref="RequestDecider"/>, with the site degraded when no destination is up):
-///    Hit (refresh-ahead when due), StaleWhileRevalidate (refresh in the background) and
-///    StaleOriginDown are served from the entry.
+///    Hit (refresh-ahead when due), StaleWhileRevalidate (refresh in the background),
+///    StaleOriginDown and StaleOriginFailing (the key backing off) are served from the entry.
 /// 4. Fetch, coalesced, conditional when the copy has validators: the stale deadline passed → the
 ///    stale copy; the origin declared down first → the error page; the reader gone → nothing.
 /// 5. Answer: stored, revalidated or only for this reader → the response; too large → forwarded
@@ -63,6 +63,10 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
             case RequestAction.StaleOriginDown:
                 // The origin is known down: the copy at once; the probes find the recovery.
                 await responder.WriteStaleAsync(context, entry!, request.Rule, site, "origin-down");
+                return CacheOutcome.Stale;
+            case RequestAction.StaleOriginFailing:
+                // The origin failed this key moments ago: the copy at once; the backoff's end tries again.
+                await responder.WriteStaleAsync(context, entry!, request.Rule, site, "origin-error");
                 return CacheOutcome.Stale;
         }
 

@@ -22,22 +22,23 @@ internal enum OriginAnswerKind
 /// <param name="Kind">What the answer means.</param>
 /// <param name="FailureStatus">For a failure: the status to answer with when nothing stored can stand in.</param>
 /// <param name="FailureDetail">For a failure: the Cache-Status detail and log word.</param>
-/// <param name="CountsAgainstHealth">Whether it is evidence that the origin as a whole is failing (passive health).</param>
-internal readonly record struct OriginAnswer(OriginAnswerKind Kind, int FailureStatus = 0, string FailureDetail = "", bool CountsAgainstHealth = false);
+internal readonly record struct OriginAnswer(OriginAnswerKind Kind, int FailureStatus = 0, string FailureDetail = "");
 
 /// <summary>
-/// The one rule for "what did the origin's answer mean", pure:
+/// The one rule for "what did the origin's answer mean" to the cache, pure:
 /// <code>
 /// no slot under the origin cap                  → failure 503 origin-busy (not the origin's fault)
 /// no destination available                      → failure 503 origin-down
-/// timed out                                     → failure 504 origin-timeout, counts against health
-/// refused, reset, other transport error         → failure 502 origin-down / origin-error, counts against health
-/// too large                                     → too large (a 502/503/504 status still counts against health)
-/// a status among FailureStatuses                → failure with that status if 503/504, else 502; origin-error;
-///                                                 only 502, 503 and 504 count against health (a 500 is one broken page)
+/// timed out                                     → failure 504 origin-timeout
+/// refused, reset                                → failure 502 origin-down
+/// other transport error                         → failure 502 origin-error
+/// too large                                     → too large
+/// a status among FailureStatuses                → failure with that status if 503/504, else 502; origin-error
 /// 304 to a revalidation                         → not modified
 /// anything else                                 → response
 /// </code>
+/// What counts against the origin's health is not decided here: only failures without an answer
+/// do (<see cref="Origin.OriginFailuresHealthPolicy"/>); a status is one URL's failure.
 /// </summary>
 internal static class OriginOutcomePolicy
 {
@@ -47,11 +48,9 @@ internal static class OriginOutcomePolicy
         {
             return new OriginAnswer(OriginAnswerKind.Failure, StatusCodes.Status503ServiceUnavailable, "origin-busy");
         }
-        var originLevelStatus = status is StatusCodes.Status502BadGateway or StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout
-            && failureStatuses.Contains(status);
         if (tooLarge)
         {
-            return new OriginAnswer(OriginAnswerKind.TooLarge, CountsAgainstHealth: originLevelStatus);
+            return new OriginAnswer(OriginAnswerKind.TooLarge);
         }
         switch (error)
         {
@@ -60,16 +59,16 @@ internal static class OriginOutcomePolicy
             case ForwarderError.NoAvailableDestinations:
                 return new OriginAnswer(OriginAnswerKind.Failure, StatusCodes.Status503ServiceUnavailable, "origin-down");
             case ForwarderError.RequestTimedOut:
-                return new OriginAnswer(OriginAnswerKind.Failure, StatusCodes.Status504GatewayTimeout, "origin-timeout", CountsAgainstHealth: true);
+                return new OriginAnswer(OriginAnswerKind.Failure, StatusCodes.Status504GatewayTimeout, "origin-timeout");
             case ForwarderError.Request:
-                return new OriginAnswer(OriginAnswerKind.Failure, StatusCodes.Status502BadGateway, "origin-down", CountsAgainstHealth: true);
+                return new OriginAnswer(OriginAnswerKind.Failure, StatusCodes.Status502BadGateway, "origin-down");
             default:
-                return new OriginAnswer(OriginAnswerKind.Failure, StatusCodes.Status502BadGateway, "origin-error", CountsAgainstHealth: true);
+                return new OriginAnswer(OriginAnswerKind.Failure, StatusCodes.Status502BadGateway, "origin-error");
         }
         if (failureStatuses.Contains(status))
         {
             var answerWith = status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status504GatewayTimeout ? status : StatusCodes.Status502BadGateway;
-            return new OriginAnswer(OriginAnswerKind.Failure, answerWith, "origin-error", originLevelStatus);
+            return new OriginAnswer(OriginAnswerKind.Failure, answerWith, "origin-error");
         }
         return status == StatusCodes.Status304NotModified && revalidating
             ? new OriginAnswer(OriginAnswerKind.NotModified)

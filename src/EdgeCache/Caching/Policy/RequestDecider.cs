@@ -21,6 +21,9 @@ internal enum RequestAction
     /// <summary>Every origin of the site is known down and the copy may stand in for it: served, origin untouched.</summary>
     StaleOriginDown,
 
+    /// <summary>The origin failed this key within its backoff and the copy may stand in: served, origin untouched.</summary>
+    StaleOriginFailing,
+
     /// <summary>Asked of the origin (coalesced per key); see <see cref="FetchWait"/>.</summary>
     Fetch,
 }
@@ -43,6 +46,19 @@ internal readonly record struct RequestFacts(string? BypassReason, bool Reload, 
 
 internal readonly record struct RequestDecision(RequestAction Action, FetchWait Wait = FetchWait.UntilAnsweredOrDown);
 
+/// <summary>What is known of the origin for this request's key.</summary>
+internal enum OriginState
+{
+    /// <summary>The site has a destination up and the key is not backing off.</summary>
+    Up,
+
+    /// <summary>The origin failed this key recently; it is within its backoff (<see cref="Fetching.FailureBackoff"/>).</summary>
+    KeyFailing,
+
+    /// <summary>No destination of the site is up: the site is degraded.</summary>
+    SiteDown,
+}
+
 /// <summary>
 /// The one decision of the request path, pure: the same facts give the same answer before routing
 /// and inside YARP's pipeline.
@@ -51,6 +67,7 @@ internal readonly record struct RequestDecision(RequestAction Action, FetchWait 
 /// entry fresh for this reader (not a reload)         → Hit, or HitRefreshAhead when due
 /// site degraded, entry within stale-if-error         → StaleOriginDown (before stale-while-revalidate:
 ///                                                      a refresh of a dead origin is pointless)
+/// key backing off, entry within stale-if-error       → StaleOriginFailing (likewise)
 /// entry within stale-while-revalidate (not a reload) → StaleWhileRevalidate
 /// otherwise                                          → Fetch, waiting at most the stale deadline when
 ///                                                      the entry may stand in for a failed origin
@@ -58,7 +75,7 @@ internal readonly record struct RequestDecision(RequestAction Action, FetchWait 
 /// </summary>
 internal static class RequestDecider
 {
-    public static RequestDecision Decide(RequestFacts request, CacheEntry? entry, DateTimeOffset now, bool siteDegraded, bool refreshAheadDue)
+    public static RequestDecision Decide(RequestFacts request, CacheEntry? entry, DateTimeOffset now, OriginState origin, bool refreshAheadDue)
     {
         if (request.BypassReason is not null)
         {
@@ -74,9 +91,9 @@ internal static class RequestDecider
             return new RequestDecision(refreshAheadDue ? RequestAction.HitRefreshAhead : RequestAction.Hit);
         }
         var servableOnError = CachePolicy.CanServeStaleOnError(entry, now);
-        if (siteDegraded && servableOnError)
+        if (origin != OriginState.Up && servableOnError)
         {
-            return new RequestDecision(RequestAction.StaleOriginDown);
+            return new RequestDecision(origin == OriginState.SiteDown ? RequestAction.StaleOriginDown : RequestAction.StaleOriginFailing);
         }
         if (freshness == Freshness.StaleWhileRevalidate && !request.Reload)
         {

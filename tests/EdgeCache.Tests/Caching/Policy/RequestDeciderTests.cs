@@ -19,33 +19,41 @@ public sealed class RequestDeciderTests
         Flags = heuristic ? CacheEntryFlags.HeuristicFreshness : CacheEntryFlags.None,
     };
 
-    public static TheoryData<string, string?, bool, bool, int, bool, bool, bool, string, string> Table() => new()
+    public static TheoryData<string, string?, bool, bool, int, bool, string, bool, string, string> Table() => new()
     {
-        // case,                         bypass,  reload, cookie, age s, entry, degraded, due,  action,                 wait
-        { "bypass rule",                 "rule",  false,  false,  0,     true,  false,    false, "Bypass",               "UntilAnsweredOrDown" },
-        { "nothing stored",              null,    false,  false,  0,     false, false,    false, "Fetch",                "UntilAnsweredOrDown" },
-        { "nothing stored, site down",   null,    false,  false,  0,     false, true,     false, "Fetch",                "UntilAnsweredOrDown" },
-        { "fresh",                       null,    false,  false,  10,    true,  false,    false, "Hit",                  "UntilAnsweredOrDown" },
-        { "fresh, refresh-ahead due",    null,    false,  false,  55,    true,  false,    true,  "HitRefreshAhead",      "UntilAnsweredOrDown" },
-        { "fresh, site down",            null,    false,  false,  10,    true,  true,     false, "Hit",                  "UntilAnsweredOrDown" },
-        { "fresh, reload",               null,    true,   false,  10,    true,  false,    false, "Fetch",                "AtMostStaleDeadline" },
-        { "fresh, reload, site down",    null,    true,   false,  10,    true,  true,     false, "StaleOriginDown",      "UntilAnsweredOrDown" },
-        { "within swr",                  null,    false,  false,  70,    true,  false,    false, "StaleWhileRevalidate", "UntilAnsweredOrDown" },
-        { "within swr, site down",       null,    false,  false,  70,    true,  true,     false, "StaleOriginDown",      "UntilAnsweredOrDown" },
-        { "stale, within sie",           null,    false,  false,  600,   true,  false,    false, "Fetch",                "AtMostStaleDeadline" },
-        { "stale, within sie, down",     null,    false,  false,  600,   true,  true,     false, "StaleOriginDown",      "UntilAnsweredOrDown" },
-        { "past sie",                    null,    false,  false,  7200,  true,  false,    false, "Fetch",                "UntilAnsweredOrDown" },
-        { "past sie, site down",         null,    false,  false,  7200,  true,  true,     false, "Fetch",                "UntilAnsweredOrDown" },
+        // case,                         bypass,  reload, cookie, age s, entry, origin,   due,  action,                 wait
+        { "bypass rule",                 "rule",  false,  false,  0,     true,  "up",      false, "Bypass",               "UntilAnsweredOrDown" },
+        { "nothing stored",              null,    false,  false,  0,     false, "up",      false, "Fetch",                "UntilAnsweredOrDown" },
+        { "nothing stored, site down",   null,    false,  false,  0,     false, "down",    false, "Fetch",                "UntilAnsweredOrDown" },
+        { "fresh",                       null,    false,  false,  10,    true,  "up",      false, "Hit",                  "UntilAnsweredOrDown" },
+        { "fresh, refresh-ahead due",    null,    false,  false,  55,    true,  "up",      true,  "HitRefreshAhead",      "UntilAnsweredOrDown" },
+        { "fresh, site down",            null,    false,  false,  10,    true,  "down",    false, "Hit",                  "UntilAnsweredOrDown" },
+        { "fresh, reload",               null,    true,   false,  10,    true,  "up",      false, "Fetch",                "AtMostStaleDeadline" },
+        { "fresh, reload, site down",    null,    true,   false,  10,    true,  "down",    false, "StaleOriginDown",      "UntilAnsweredOrDown" },
+        { "within swr",                  null,    false,  false,  70,    true,  "up",      false, "StaleWhileRevalidate", "UntilAnsweredOrDown" },
+        { "within swr, site down",       null,    false,  false,  70,    true,  "down",    false, "StaleOriginDown",      "UntilAnsweredOrDown" },
+        { "stale, within sie",           null,    false,  false,  600,   true,  "up",      false, "Fetch",                "AtMostStaleDeadline" },
+        { "stale, within sie, down",     null,    false,  false,  600,   true,  "down",    false, "StaleOriginDown",      "UntilAnsweredOrDown" },
+        { "past sie",                    null,    false,  false,  7200,  true,  "up",      false, "Fetch",                "UntilAnsweredOrDown" },
+        { "past sie, site down",         null,    false,  false,  7200,  true,  "down",    false, "Fetch",                "UntilAnsweredOrDown" },
+        { "nothing stored, key failing", null,    false,  false,  0,     false, "failing", false, "Fetch",               "UntilAnsweredOrDown" },
+        { "fresh, key failing",          null,    false,  false,  10,    true,  "failing", false, "Hit",                 "UntilAnsweredOrDown" },
+        { "within swr, key failing",     null,    false,  false,  70,    true,  "failing", false, "StaleOriginFailing",  "UntilAnsweredOrDown" },
+        { "stale, within sie, failing",  null,    false,  false,  600,   true,  "failing", false, "StaleOriginFailing",  "UntilAnsweredOrDown" },
+        { "reload, key failing",         null,    true,   false,  10,    true,  "failing", false, "StaleOriginFailing",  "UntilAnsweredOrDown" },
+        { "past sie, key failing",       null,    false,  false,  7200,  true,  "failing", false, "Fetch",               "UntilAnsweredOrDown" },
     };
 
     [Theory]
     [MemberData(nameof(Table))]
-    public void Decide_Table(string name, string? bypass, bool reload, bool cookie, int ageSeconds, bool stored, bool degraded, bool due,
+    public void Decide_Table(string name, string? bypass, bool reload, bool cookie, int ageSeconds, bool stored, string origin, bool due,
         string action, string wait)
     {
         var facts = new RequestFacts(bypass, reload, cookie ? RequestCredentials.Cookie : RequestCredentials.None);
 
-        var decision = RequestDecider.Decide(facts, stored ? Entry() : null, Stored.AddSeconds(ageSeconds), degraded, due);
+        var state = origin switch { "down" => OriginState.SiteDown, "failing" => OriginState.KeyFailing, _ => OriginState.Up };
+
+        var decision = RequestDecider.Decide(facts, stored ? Entry() : null, Stored.AddSeconds(ageSeconds), state, due);
 
         Assert.True(action == decision.Action.ToString() && wait == decision.Wait.ToString(), $"{name}: {decision}");
     }
@@ -53,7 +61,7 @@ public sealed class RequestDeciderTests
     [Fact]
     public void Decide_HeuristicEntryForCookieReader_FetchedNotHit()
     {
-        var decision = RequestDecider.Decide(new RequestFacts(null, false, RequestCredentials.Cookie), Entry(heuristic: true), Stored.AddSeconds(10), false, false);
+        var decision = RequestDecider.Decide(new RequestFacts(null, false, RequestCredentials.Cookie), Entry(heuristic: true), Stored.AddSeconds(10), OriginState.Up, false);
 
         Assert.Equal(new RequestDecision(RequestAction.Fetch, FetchWait.AtMostStaleDeadline), decision);
     }
@@ -61,5 +69,5 @@ public sealed class RequestDeciderTests
     [Fact]
     public void Decide_HeuristicEntryForAnonymousReader_Hit() =>
         Assert.Equal(RequestAction.Hit, RequestDecider.Decide(new RequestFacts(null, false, RequestCredentials.None), Entry(heuristic: true),
-            Stored.AddSeconds(10), false, false).Action);
+            Stored.AddSeconds(10), OriginState.Up, false).Action);
 }
