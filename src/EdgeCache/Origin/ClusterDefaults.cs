@@ -12,7 +12,7 @@ namespace EdgeCache.Origin;
 /// HealthCheck:Active      Enabled true, Interval/Timeout/Path from EdgeCache:HealthInterval,
 ///                         HealthTimeout, HealthPath, Policy EdgeCacheLive (any answer below 500 passes)
 /// HealthCheck:Passive     Enabled true, Policy EdgeCacheFailures (refused, reset, timed out only),
-///                         ReactivationPeriod 1 s
+///                         ReactivationPeriod 250 ms
 /// HealthCheck:AvailableDestinationsPolicy   EdgeCache (primaries, then backups, then none)
 /// HttpRequest:ActivityTimeout               EdgeCache:OriginTimeout
 /// </code>

@@ -13,7 +13,7 @@ namespace EdgeCache.Origin;
 /// out, a TLS or DNS failure, a body cut off by the origin. An answer, any status, is a live origin
 /// (a 503 on one URL is that URL's problem, handled per URL by the cache). The metadata
 /// <c>EdgeCache.PassiveFailureThreshold</c> (default 3) such failures in a row within 10 s mark the
-/// destination down for the cluster's <c>ReactivationPeriod</c> (default 1 s); then it is tried
+/// destination down for the cluster's <c>ReactivationPeriod</c> (default 250 ms); then it is tried
 /// again (half-open: one more failure marks it down again, one answer brings it back). A request the
 /// reader abandoned is no evidence.
 /// </summary>
@@ -22,7 +22,7 @@ internal sealed class OriginFailuresHealthPolicy(IDestinationHealthUpdater healt
 {
     public const string PolicyName = "EdgeCacheFailures";
     public const string ThresholdMetadata = "EdgeCache.PassiveFailureThreshold";
-    public static readonly TimeSpan DefaultReactivationPeriod = TimeSpan.FromSeconds(1);
+    public static readonly TimeSpan DefaultReactivationPeriod = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
 
     private readonly ConditionalWeakTable<DestinationState, FailureRun> _runs = new();

@@ -75,6 +75,39 @@ internal sealed class OriginFetcher
             };
         }
 
+        var (context, capture) = NewContext(request, etag, lastModified, cancellationToken);
+        var error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
+        ReportToPassiveHealth(context, target);
+        if (OriginHealth.NeverReached(context.Features.Get<IForwarderErrorFeature>())
+            && OriginHealth.Alternative(target.Cluster, target.Destination) is { } next)
+        {
+            // The connection was refused: nothing reached the origin. Ask the next destination that
+            // is up (another primary, else a backup) rather than fail the reader while the health
+            // model catches up.
+            target = target with { Destination = next, DestinationPrefix = next.Model.Config.Address, IsBackup = OriginHealth.IsBackup(next) };
+            (context, capture) = NewContext(request, etag, lastModified, cancellationToken);
+            error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
+            ReportToPassiveHealth(context, target);
+        }
+        var responseTime = _time.GetUtcNow();
+        _metrics.OriginRequest(target.ClusterId, responseTime - requestTime);
+        var answer = OriginOutcomePolicy.Classify(error, context.Response.StatusCode, capture.TooLarge, busy: false, revalidating, failureStatuses);
+
+        return answer.Kind switch
+        {
+            OriginAnswerKind.TooLarge => new OriginResponse(OriginOutcome.TooLarge, context.Response.StatusCode, context.Response.Headers,
+                default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup },
+            OriginAnswerKind.Failure when error != ForwarderError.None => new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode,
+                new HeaderDictionary(), default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup },
+            _ => new OriginResponse(OriginOutcome.Response, context.Response.StatusCode, context.Response.Headers,
+                capture.Captured, requestTime, responseTime) { Answer = answer, FromBackup = target.IsBackup },
+        };
+    }
+
+    /// <summary>A synthetic context for one attempt: the reader's request as a GET, the response captured.</summary>
+    private (HttpContext Context, CaptureStream Capture) NewContext(OriginRequest request, string? etag, string? lastModified,
+        CancellationToken cancellationToken)
+    {
         var context = new DefaultHttpContext { RequestServices = _services };
         var http = context.Request;
         http.Method = HttpMethods.Get;
@@ -101,22 +134,7 @@ internal sealed class OriginFetcher
 
         var capture = new CaptureStream(context, _options.CurrentValue.MaxObjectBytes);
         context.Response.Body = capture;
-
-        var error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
-        var responseTime = _time.GetUtcNow();
-        _metrics.OriginRequest(target.ClusterId, responseTime - requestTime);
-        var answer = OriginOutcomePolicy.Classify(error, context.Response.StatusCode, capture.TooLarge, busy: false, revalidating, failureStatuses);
-        ReportToPassiveHealth(context, target);
-
-        return answer.Kind switch
-        {
-            OriginAnswerKind.TooLarge => new OriginResponse(OriginOutcome.TooLarge, context.Response.StatusCode, context.Response.Headers,
-                default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup },
-            OriginAnswerKind.Failure when error != ForwarderError.None => new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode,
-                new HeaderDictionary(), default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup },
-            _ => new OriginResponse(OriginOutcome.Response, context.Response.StatusCode, context.Response.Headers,
-                capture.Captured, requestTime, responseTime) { Answer = answer, FromBackup = target.IsBackup },
-        };
+        return (context, capture);
     }
 
     /// <summary>

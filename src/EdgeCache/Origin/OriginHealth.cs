@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
+using System.Net.Sockets;
 using EdgeCache.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Health;
 using Yarp.ReverseProxy.Model;
 
@@ -70,6 +72,34 @@ internal sealed partial class OriginHealth(TimeProvider time, ILogger<OriginHeal
     public static bool IsBackup(DestinationState destination) =>
         destination.Model.Config.Metadata?.TryGetValue(BackupMetadata, out var value) == true
         && bool.TryParse(value, out var backup) && backup;
+
+    /// <summary>
+    /// The attempt failed without reaching the origin (the connection was refused or could not be
+    /// made): nothing was sent, so the request may go to another destination, whatever its method.
+    /// </summary>
+    public static bool NeverReached(IForwarderErrorFeature? error) =>
+        error is { Error: ForwarderError.Request, Exception: { } exception }
+        && (exception is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError }
+            || exception.GetBaseException() is SocketException { SocketErrorCode: SocketError.ConnectionRefused });
+
+    /// <summary>Another destination of the cluster that is up, other than <paramref name="failed"/>: a primary first, else a backup.</summary>
+    public static DestinationState? Alternative(ClusterState cluster, DestinationState failed)
+    {
+        DestinationState? backup = null;
+        foreach (var destination in cluster.Destinations.Values)
+        {
+            if (ReferenceEquals(destination, failed) || !IsUp(destination))
+            {
+                continue;
+            }
+            if (!IsBackup(destination))
+            {
+                return destination;
+            }
+            backup ??= destination;
+        }
+        return backup;
+    }
 
     /// <summary>No destination of the site is up: requests are answered without contacting the origin.</summary>
     public bool IsDegraded(string clusterId) => _sites.TryGetValue(clusterId, out var state) && state.Mode == SiteMode.Down;

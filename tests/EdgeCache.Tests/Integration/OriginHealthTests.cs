@@ -39,9 +39,13 @@ public sealed class OriginHealthTests : IAsyncLifetime
         await using var proxy = await StartFastProbes();
 
         await Eventually(() => _origin.ProbeCount >= 5, "five probes");
-        var response = await proxy.Client.GetAsync("/uncached");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await proxy.Client.GetAsync($"/uncached-{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("page", await response.Content.ReadAsStringAsync());
+            Assert.DoesNotContain("origin-down", CacheStatus(response));
+        }
         Assert.False(proxy.Get<OriginHealth>().IsDegraded("origin"));
     }
 
@@ -61,15 +65,15 @@ public sealed class OriginHealthTests : IAsyncLifetime
     [Fact]
     public async Task SlowButWorkingOrigin_DefaultProbeTimeout_StaysUp()
     {
-        // Slow is not dead: probes answered in 1.5 s are within the default 5 s probe timeout.
+        // Slow is not dead: probes answered in 3 s are within the default 5 s probe timeout.
         _origin.RespondToProbes(async context =>
         {
-            await Task.Delay(1500);
+            await Task.Delay(3000);
             await context.Response.WriteAsync("ok");
         });
         await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs: "--EdgeCache:HealthInterval=00:00:00.100");
 
-        await Eventually(() => _origin.ProbeCount >= 3, "three probes");
+        await Eventually(() => _origin.ProbeCount >= 4, "three probes answered");
         var response = await proxy.Client.GetAsync("/uncached");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);

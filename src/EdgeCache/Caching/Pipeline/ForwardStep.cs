@@ -16,6 +16,10 @@ namespace EdgeCache.Caching.Pipeline;
 /// </summary>
 internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, ErrorPageWriter errorPages, IOptionsMonitor<CacheOptions> options)
 {
+    /// <summary>A request body can be read once; a request with one is not sent twice.</summary>
+    private static bool HasBody(HttpRequest request) =>
+        request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+
     /// <returns>The outcome: <paramref name="outcome"/>, or the error page.</returns>
     public async Task<CacheOutcome> ForwardAsync(HttpContext context, RequestDelegate next, string cacheStatus, CacheOutcome outcome)
     {
@@ -53,6 +57,17 @@ internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, Er
                 return CacheOutcome.ErrorPage;
             }
             await next(context);
+            if (!context.Response.HasStarted && proxy is not null && !HasBody(context.Request)
+                && OriginHealth.NeverReached(context.Features.Get<IForwarderErrorFeature>())
+                && proxy.ProxiedDestination is { } failed && OriginHealth.Alternative(proxy.Route.Cluster!, failed) is { } alternative)
+            {
+                // Refused: nothing reached the origin. The next destination that is up (another
+                // primary, else a backup) gets the request, as nginx's proxy_next_upstream does.
+                context.Features.Set<IForwarderErrorFeature>(null);
+                context.Response.Clear();
+                proxy.AvailableDestinations = [alternative];
+                await next(context);
+            }
         }
         if (!context.Response.HasStarted && context.Features.Get<IForwarderErrorFeature>() is { } error)
         {
