@@ -4,7 +4,7 @@ namespace EdgeCache.Caching;
 internal static class CacheStatus
 {
     public const string HeaderName = "Cache-Status";
-    private const string Name = "EdgeCache";
+    public const string Name = "EdgeCache";
 
     public static string Hit(TimeSpan ttl, string? detail = null) => Hit(Seconds(ttl), detail);
 

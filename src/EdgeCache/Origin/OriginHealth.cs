@@ -104,7 +104,8 @@ internal sealed partial class OriginHealth(TimeProvider time, ILogger<OriginHeal
     /// <summary>No destination of the site is up: requests are answered without contacting the origin.</summary>
     public bool IsDegraded(string clusterId) => _sites.TryGetValue(clusterId, out var state) && state.Mode == SiteMode.Down;
 
-    public bool AnyDegraded => _sites.Values.Any(s => s.Mode == SiteMode.Down);
+    /// <summary>Whether a site YARP currently has is degraded (a cluster removed from the configuration is not).</summary>
+    public bool AnyDegraded(IProxyStateLookup proxy) => proxy.GetClusters().Any(c => IsDegraded(c.ClusterId));
 
     /// <summary>Completes when the site is (or becomes) degraded: readers waiting on a hung origin are released then.</summary>
     public Task WhenDegraded(string clusterId)

@@ -22,6 +22,7 @@ internal sealed partial class Warmer : BackgroundService
     private readonly PublicAddress _address;
     private readonly WarmMarker _marker;
     private readonly OriginHealth _health;
+    private readonly Yarp.ReverseProxy.IProxyStateLookup _proxy;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Metrics.EdgeCacheMetrics _metrics;
@@ -31,8 +32,9 @@ internal sealed partial class Warmer : BackgroundService
     };
 
     public Warmer(IOptionsMonitor<WarmingOptions> options, PublicAddress address, WarmMarker marker, OriginHealth health,
-        TimeProvider time, ILogger<Warmer> logger, Metrics.EdgeCacheMetrics metrics)
+        Yarp.ReverseProxy.IProxyStateLookup proxy, TimeProvider time, ILogger<Warmer> logger, Metrics.EdgeCacheMetrics metrics)
     {
+        _proxy = proxy;
         _metrics = metrics;
         _options = options;
         _address = address;
@@ -204,12 +206,12 @@ internal sealed partial class Warmer : BackgroundService
 
     private async Task WaitWhileDegradedAsync(CancellationToken cancellationToken)
     {
-        if (!_health.AnyDegraded)
+        if (!_health.AnyDegraded(_proxy))
         {
             return;
         }
         LogPaused(_logger);
-        while (_health.AnyDegraded)
+        while (_health.AnyDegraded(_proxy))
         {
             await Task.Delay(TimeSpan.FromMilliseconds(500), _time, cancellationToken);
         }

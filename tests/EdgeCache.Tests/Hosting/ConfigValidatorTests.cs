@@ -15,6 +15,31 @@ public sealed class ConfigValidatorTests
         Assert.Empty(Validate(("EdgeCache:Origin", "http://127.0.0.1:9100")));
 
     [Fact]
+    public void Validate_BackupOrigin_NeedsAnOriginAndAnHttpAddress()
+    {
+        Assert.Empty(Validate(("EdgeCache:Origin", "http://127.0.0.1:9100"), ("EdgeCache:BackupOrigin", "http://127.0.0.1:9200")));
+
+        var errors = Validate(("EdgeCache:BackupOrigin", "mirror.example"),
+            ("ReverseProxy:Routes:r:ClusterId", "c"), ("ReverseProxy:Routes:r:Match:Path", "{**all}"),
+            ("ReverseProxy:Clusters:c:Destinations:d:Address", "http://127.0.0.1:9100"));
+
+        Assert.Contains(errors, e => e.StartsWith("EdgeCache:BackupOrigin: needs --origin too"));
+        Assert.Contains(errors, e => e.StartsWith("EdgeCache:BackupOrigin:") && e.Contains("mirror.example"));
+    }
+
+    [Fact]
+    public void Validate_ClusterChoosingAnotherAvailableDestinationsPolicy_Listed()
+    {
+        var errors = Validate(
+            ("ReverseProxy:Routes:r:ClusterId", "c"), ("ReverseProxy:Routes:r:Match:Path", "{**all}"),
+            ("ReverseProxy:Clusters:c:Destinations:d:Address", "http://127.0.0.1:9100"),
+            ("ReverseProxy:Clusters:c:HealthCheck:AvailableDestinationsPolicy", "HealthyOrPanic"));
+
+        Assert.Equal(["ReverseProxy:Clusters:c:HealthCheck:AvailableDestinationsPolicy: \"HealthyOrPanic\" would hide origin health from EdgeCache's degraded mode; remove it (EdgeCache uses primaries, then backups, then its cache)"],
+            errors);
+    }
+
+    [Fact]
     public void Validate_SeveralProblems_AllListedWithPaths()
     {
         var errors = Validate(

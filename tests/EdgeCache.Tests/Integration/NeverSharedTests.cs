@@ -510,4 +510,47 @@ public sealed class NeverSharedTests : IAsyncLifetime
             Assert.False(link.StartsWith("//", StringComparison.Ordinal) || link.StartsWith("/\\", StringComparison.Ordinal), link);
         });
     }
+
+    [Fact]
+    public async Task OneReadersCookieProvokesAn503_OtherReadersStillReachTheOrigin()
+    {
+        // A failure caused by one reader's credentials (a broken session, a per-user rate limit)
+        // must not hold the page back from everyone else through the per-URL backoff.
+        var clock = new ManualClock();
+        _origin.Clock = clock;
+        var version = "v1";
+        _origin.Respond(context =>
+        {
+            if (context.Request.Headers.Cookie.ToString().Contains("bad", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                context.Response.Headers.RetryAfter = "600";
+                return context.Response.WriteAsync("not for you");
+            }
+            return _origin.Answer(context, version, ("Cache-Control", "public, max-age=1, stale-if-error=3600"));
+        });
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);
+        Assert.Equal("v1", await proxy.Client.GetStringAsync("/p"));
+        clock.Advance(TimeSpan.FromSeconds(12)); // stale, past the default 10 s stale-while-revalidate
+        version = "v2";
+
+        var hostile = new HttpRequestMessage(HttpMethod.Get, "/p");
+        hostile.Headers.Add("Cookie", "session=bad");
+        (await proxy.Client.SendAsync(hostile)).Dispose();
+
+        Assert.Equal("v2", await proxy.Client.GetStringAsync("/p"));
+    }
+
+    [Fact]
+    public async Task OriginSendsItsOwnCacheStatus_ForwardedResponseStillCarriesEdgeCachesMember()
+    {
+        _origin.RespondWith("x", ("Cache-Status", "UpstreamCDN; hit"));
+        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+
+        using var post = await proxy.Client.PostAsync("/form", new StringContent("x"));
+
+        var members = CacheStatus(post);
+        Assert.Contains("UpstreamCDN; hit", members);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(members, "EdgeCache; fwd=method"));
+    }
 }

@@ -9,7 +9,8 @@ namespace EdgeCache.Caching.Fetching;
 /// An origin failing one URL is that URL's failure, never the site's. After a fetch of a key fails
 /// (an answer among the failure statuses, or none) while a stored copy may stand in for it, the key
 /// is not fetched again until its backoff has passed: the origin's <c>Retry-After</c> when it sent
-/// one (at most 10 min), else 1 s doubling to 60 s. Readers get the stored copy meanwhile; an answer
+/// one, else 1 s doubling; at most 60 s either way (a reader's request can provoke the failure: the
+/// page is held back from others no longer than that). Only requests without credentials start one. Readers get the stored copy meanwhile; an answer
 /// ends the backoff. Keys without a copy that may stand in are never backed off: their readers
 /// always reach an origin that is up. Bounded: at most <see cref="MaxKeys"/> keys are remembered.
 /// </summary>
@@ -18,7 +19,7 @@ internal sealed class FailureBackoff(TimeProvider time)
     public const int MaxKeys = 16_384;
     private static readonly TimeSpan First = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Longest = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan LongestRetryAfter = TimeSpan.FromMinutes(10);
+    private static readonly TimeSpan LongestRetryAfter = Longest;
 
     private readonly ConcurrentDictionary<string, Backoff> _keys = new(StringComparer.Ordinal);
 

@@ -167,7 +167,10 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
                 // health model's business: they say the origin is down, not this URL).
                 LogOriginFailed(logger, key, origin.Answer.FailureDetail,
                     origin.Error != Yarp.ReverseProxy.Forwarder.ForwarderError.None ? origin.Error.ToString() : origin.StatusCode.ToString());
-                if (stored is not null && (origin.OriginAnswered || origin.Error == Yarp.ReverseProxy.Forwarder.ForwarderError.RequestTimedOut)
+                // Only a request without credentials speaks for every reader: a failure caused by
+                // one reader's cookie or token must not hold the page back from everyone else.
+                if (stored is not null && credentials == RequestCredentials.None
+                    && (origin.OriginAnswered || origin.Error == Yarp.ReverseProxy.Forwarder.ForwarderError.RequestTimedOut)
                     && CachePolicy.CanServeStaleOnError(stored, time.GetUtcNow()))
                 {
                     backoff.Failed(key, origin.OriginAnswered ? origin.Headers : null);

@@ -51,7 +51,9 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
     /// branded page with that status, for the statuses and rules that ask for it); only when there
     /// is no origin answer (refused, reset, timeout, no destination, busy) EdgeCache's own error page.
     /// </summary>
-    public async Task<Policy.CacheOutcome> WriteFailureAsync(HttpContext context, FetchResult result, CacheEntry? stored, CacheRule rule, string site)
+    /// <param name="collapsed">The reader waited on another reader's fetch: the origin's answer was that reader's, never passed on.</param>
+    public async Task<Policy.CacheOutcome> WriteFailureAsync(HttpContext context, FetchResult result, CacheEntry? stored, CacheRule rule, string site,
+        bool collapsed)
     {
         var now = time.GetUtcNow();
         if (stored is not null && Policy.CachePolicy.CanServeStaleOnError(stored, now))
@@ -60,7 +62,7 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
             return Policy.CacheOutcome.Stale;
         }
         var origin = result.Origin;
-        if (!origin.OriginAnswered)
+        if (!origin.OriginAnswered || collapsed)
         {
             await errorPages.WriteAsync(context, origin.Answer.FailureStatus, result.Detail);
             return Policy.CacheOutcome.ErrorPage;

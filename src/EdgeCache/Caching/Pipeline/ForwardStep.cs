@@ -34,7 +34,8 @@ internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, Er
         context.Response.OnStarting(() =>
         {
             var headers = context.Response.Headers;
-            if (!headers.ContainsKey(CacheStatus.HeaderName)) // an error page written instead has its own
+            // An error page written instead has its own member; an origin's (or an upstream CDN's) members stay before ours.
+            if (!headers[CacheStatus.HeaderName].Any(member => member?.StartsWith(CacheStatus.Name, StringComparison.Ordinal) == true))
             {
                 headers.Append(CacheStatus.HeaderName, proxy?.ProxiedDestination is { } destination && OriginHealth.IsBackup(destination)
                     ? cacheStatus + "; origin=backup"

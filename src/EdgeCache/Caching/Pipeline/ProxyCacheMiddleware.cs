@@ -102,7 +102,7 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
                 return await forward.ForwardAsync(context, next, CacheStatus.Forward("miss", detail: "too-large"), CacheOutcome.TooLarge);
             default:
                 // The origin failed: the copy within stale-if-error, else the error page.
-                return await responder.WriteFailureAsync(context, result, entry, request.Rule, site);
+                return await responder.WriteFailureAsync(context, result, entry, request.Rule, site, fetched.Collapsed);
         }
     }
 }
