@@ -1,6 +1,7 @@
 using EdgeCache.Hosting;
 using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
+using Yarp.ReverseProxy.Model;
 
 namespace EdgeCache.Origin;
 
@@ -50,6 +51,13 @@ internal sealed class ClusterDefaults(EdgeCacheOptions options) : IProxyConfigFi
             HttpRequest = request with { ActivityTimeout = request.ActivityTimeout ?? options.OriginTimeout },
         });
     }
+
+    /// <summary>A positive whole number from the cluster's metadata (a health policy's threshold), else <paramref name="fallback"/>.</summary>
+    public static int PositiveMetadata(ClusterState cluster, string name, int fallback) =>
+        cluster.Model.Config.Metadata?.TryGetValue(name, out var value) == true
+        && int.TryParse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var number) && number > 0
+            ? number
+            : fallback;
 
     public ValueTask<RouteConfig> ConfigureRouteAsync(RouteConfig route, ClusterConfig? cluster, CancellationToken cancel) =>
         ValueTask.FromResult(route);

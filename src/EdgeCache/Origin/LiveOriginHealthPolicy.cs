@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using EdgeCache.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -74,11 +73,7 @@ internal sealed partial class LiveOriginHealthPolicy(IDestinationHealthUpdater h
         _ => "no answer",
     };
 
-    private static int Threshold(ClusterState cluster) =>
-        cluster.Model.Config.Metadata?.TryGetValue(ThresholdMetadata, out var value) == true
-        && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var threshold) && threshold > 0
-            ? threshold
-            : 2;
+    private static int Threshold(ClusterState cluster) => ClusterDefaults.PositiveMetadata(cluster, ThresholdMetadata, 2);
 
     [LoggerMessage(EventId = EventIds.ProbeFailed, EventName = nameof(EventIds.ProbeFailed), Level = LogLevel.Debug,
         Message = "Probe of {Cluster}/{Destination} failed ({Count} in a row): {Reason}")]

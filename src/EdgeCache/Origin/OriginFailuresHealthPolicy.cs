@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Forwarder;
@@ -89,11 +88,7 @@ internal sealed class OriginFailuresHealthPolicy(IDestinationHealthUpdater healt
         _ => null, // the client's side (canceled, bad request body) or EdgeCache's own (no destination)
     };
 
-    private static int Threshold(ClusterState cluster) =>
-        cluster.Model.Config.Metadata?.TryGetValue(ThresholdMetadata, out var value) == true
-        && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var threshold) && threshold > 0
-            ? threshold
-            : 3;
+    private static int Threshold(ClusterState cluster) => ClusterDefaults.PositiveMetadata(cluster, ThresholdMetadata, 3);
 
     private sealed class FailureRun
     {

@@ -170,24 +170,17 @@ internal sealed partial class OriginHealth(TimeProvider time, ILogger<OriginHeal
                 var key = (clusterId, destination.DestinationId);
                 var up = IsUp(destination);
                 var record = new DestinationRecord(destination.Model.Config.Address, IsBackup(destination), up, now);
-                if (!_destinations.TryGetValue(key, out var previous))
+                var previous = _destinations.GetValueOrDefault(key);
+                if (previous is null || previous.Up != up)
                 {
                     _destinations[key] = record;
                     if (!up)
                     {
                         LogDestinationDown(logger, clusterId, destination.DestinationId, Reason(key));
                     }
-                }
-                else if (previous.Up != up)
-                {
-                    _destinations[key] = record;
-                    if (up)
+                    else if (previous is not null)
                     {
                         LogDestinationUp(logger, clusterId, destination.DestinationId, now - previous.Since);
-                    }
-                    else
-                    {
-                        LogDestinationDown(logger, clusterId, destination.DestinationId, Reason(key));
                     }
                 }
                 else if (previous.Address != record.Address || previous.Backup != record.Backup)

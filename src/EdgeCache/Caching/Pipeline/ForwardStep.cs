@@ -20,8 +20,10 @@ internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, Er
     private static bool HasBody(HttpRequest request) =>
         request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
 
+    /// <param name="fwd">The <c>Cache-Status</c> <c>fwd</c> value: method, bypass, miss.</param>
+    /// <param name="detail">The <c>Cache-Status</c> detail, if any.</param>
     /// <returns>The outcome: <paramref name="outcome"/>, or the error page.</returns>
-    public async Task<CacheOutcome> ForwardAsync(HttpContext context, RequestDelegate next, string cacheStatus, CacheOutcome outcome)
+    public async Task<CacheOutcome> ForwardAsync(HttpContext context, RequestDelegate next, string fwd, string? detail, CacheOutcome outcome)
     {
         var proxy = context.Features.Get<IReverseProxyFeature>();
         if (proxy is not null && health.IsDegraded(proxy.Cluster.Config.ClusterId))
@@ -37,9 +39,8 @@ internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, Er
             // An error page written instead has its own member; an origin's (or an upstream CDN's) members stay before ours.
             if (!headers[CacheStatus.HeaderName].Any(member => member?.StartsWith(CacheStatus.Name, StringComparison.Ordinal) == true))
             {
-                headers.Append(CacheStatus.HeaderName, proxy?.ProxiedDestination is { } destination && OriginHealth.IsBackup(destination)
-                    ? cacheStatus + "; origin=backup"
-                    : cacheStatus);
+                headers.Append(CacheStatus.HeaderName, CacheStatus.Forward(fwd, detail: detail,
+                    backup: proxy?.ProxiedDestination is { } destination && OriginHealth.IsBackup(destination)));
             }
             if (!keepTagHeaders)
             {

@@ -31,7 +31,7 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
         var site = context.Features.Get<IReverseProxyFeature>()?.Cluster.Config.ClusterId ?? "none";
         var request = context.Features.Get<CacheRequestContext>();
         var outcome = request is null
-            ? await forward.ForwardAsync(context, next, CacheStatus.Forward("method"), CacheOutcome.Bypass)
+            ? await forward.ForwardAsync(context, next, "method", detail: null, CacheOutcome.Bypass)
             : await HandleAsync(context, request, site);
         telemetry.Record(context, site, outcome, started);
     }
@@ -41,7 +41,7 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
         // Step 1: a bypass goes through YARP untouched.
         if (request.Facts.BypassReason is { } reason)
         {
-            return await forward.ForwardAsync(context, next, CacheStatus.Forward("bypass", detail: reason), CacheOutcome.Bypass);
+            return await forward.ForwardAsync(context, next, "bypass", reason, CacheOutcome.Bypass);
         }
 
         // Steps 2 and 3: finish the lookup, decide.
@@ -99,7 +99,7 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
                 };
             case FetchKind.TooLarge:
                 // Too large to store: YARP streams it straight through, uncached.
-                return await forward.ForwardAsync(context, next, CacheStatus.Forward("miss", detail: "too-large"), CacheOutcome.TooLarge);
+                return await forward.ForwardAsync(context, next, "miss", "too-large", CacheOutcome.TooLarge);
             default:
                 // The origin failed: the copy within stale-if-error, else the error page.
                 return await responder.WriteFailureAsync(context, result, entry, request.Rule, site, fetched.Collapsed);
