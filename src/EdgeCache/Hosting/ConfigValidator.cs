@@ -224,10 +224,6 @@ internal static class ConfigValidator
             {
                 errors.Add($"{cluster.Path}:HealthCheck:AvailableDestinationsPolicy: \"{policy}\" would hide origin health from EdgeCache's degraded mode; remove it (EdgeCache uses primaries, then backups, then its cache)");
             }
-            if (string.Equals(cluster["SessionAffinity:Policy"], "HashCookie", StringComparison.OrdinalIgnoreCase))
-            {
-                errors.Add($"{cluster.Path}:SessionAffinity:Policy: HashCookie is not available in this build; use \"Cookie\" or \"CustomHeader\"");
-            }
         }
     }
 

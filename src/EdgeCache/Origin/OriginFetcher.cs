@@ -75,7 +75,7 @@ internal sealed class OriginFetcher
             };
         }
 
-        var (context, capture) = NewContext(request, etag, lastModified, cancellationToken);
+        var (context, capture) = NewContext(request, target, etag, lastModified, cancellationToken);
         var error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
         ReportToPassiveHealth(context, target);
         if (OriginHealth.NeverReached(context.Features.Get<IForwarderErrorFeature>())
@@ -85,7 +85,7 @@ internal sealed class OriginFetcher
             // is up (another primary, else a backup) rather than fail the reader while the health
             // model catches up.
             target = target with { Destination = next, DestinationPrefix = next.Model.Config.Address, IsBackup = OriginHealth.IsBackup(next) };
-            (context, capture) = NewContext(request, etag, lastModified, cancellationToken);
+            (context, capture) = NewContext(request, target, etag, lastModified, cancellationToken);
             error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
             ReportToPassiveHealth(context, target);
         }
@@ -105,10 +105,11 @@ internal sealed class OriginFetcher
     }
 
     /// <summary>A synthetic context for one attempt: the reader's request as a GET, the response captured.</summary>
-    private (HttpContext Context, CaptureStream Capture) NewContext(OriginRequest request, string? etag, string? lastModified,
-        CancellationToken cancellationToken)
+    private (HttpContext Context, CaptureStream Capture) NewContext(OriginRequest request, OriginTarget target, string? etag,
+        string? lastModified, CancellationToken cancellationToken)
     {
         var context = new DefaultHttpContext { RequestServices = _services };
+        context.Features.Set(target.Feature());
         var http = context.Request;
         http.Method = HttpMethods.Get;
         http.Scheme = request.Scheme;

@@ -8,8 +8,15 @@ namespace EdgeCache.Origin;
 /// Where a fetch goes: the YARP route (for its transforms), its cluster (client and request
 /// settings) and the destination YARP's load balancing picked.
 /// </summary>
+/// <param name="Route">The route, as YARP's response transforms read it from the proxy feature.</param>
+/// <param name="FetchCluster">
+/// The cluster's model as the cache's fetches present it: without session affinity, since a
+/// shared copy belongs to no one's session (an affinity cookie would also keep it out of the cache).
+/// </param>
 /// <param name="IsBackup">The destination is a backup origin (every primary is down).</param>
 internal sealed record OriginTarget(
+    RouteModel Route,
+    ClusterModel FetchCluster,
     ClusterState Cluster,
     DestinationState Destination,
     string DestinationPrefix,
@@ -19,6 +26,15 @@ internal sealed record OriginTarget(
     bool IsBackup)
 {
     public string ClusterId => Cluster.ClusterId;
+
+    /// <summary>What YARP's transforms expect to find on a request they transform.</summary>
+    public IReverseProxyFeature Feature() => new ReverseProxyFeature
+    {
+        Route = Route,
+        Cluster = FetchCluster,
+        AvailableDestinations = [Destination],
+        ProxiedDestination = Destination,
+    };
 
     /// <summary>
     /// The target of the current request inside YARP's pipeline (the destination load balancing
@@ -31,7 +47,14 @@ internal sealed record OriginTarget(
             return null;
         }
         var destination = proxy.AvailableDestinations[0];
+        var cluster = proxy.Cluster;
+        if (cluster.Config.SessionAffinity?.Enabled == true)
+        {
+            cluster = new ClusterModel(cluster.Config with { SessionAffinity = null }, cluster.HttpClient);
+        }
         return new OriginTarget(
+            proxy.Route,
+            cluster,
             proxy.Route.Cluster!,
             destination,
             destination.Model.Config.Address,

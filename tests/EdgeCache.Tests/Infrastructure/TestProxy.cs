@@ -34,19 +34,19 @@ internal sealed class TestProxy : IAsyncDisposable
     public static Task<TestProxy> StartAsync(Uri origin, string? cacheDir = null, TimeProvider? clock = null, params string[] extraArgs) =>
         StartAsync(origin, services: null, cacheDir, clock, extraArgs);
 
-    /// <param name="origin">The origin's address.</param>
+    /// <param name="origin">The origin's address; null when <paramref name="extraArgs"/> carry a <c>ReverseProxy</c> section.</param>
     /// <param name="services">Replaces services after EdgeCache registered its own (a slow disk, say).</param>
     /// <param name="cacheDir">The disk tier's folder; a new one when null.</param>
     /// <param name="clock">EdgeCache's clock.</param>
     /// <param name="extraArgs">More command-line arguments.</param>
-    public static async Task<TestProxy> StartAsync(Uri origin, Action<IServiceCollection>? services, string? cacheDir = null,
+    public static async Task<TestProxy> StartAsync(Uri? origin, Action<IServiceCollection>? services, string? cacheDir = null,
         TimeProvider? clock = null, params string[] extraArgs)
     {
         cacheDir ??= TempDirectory.Create("edgecache-cache");
         var contentRoot = TempDirectory.Create("edgecache-root");
         string[] args =
         [
-            "--origin", origin.ToString(),
+            .. origin is null ? Array.Empty<string>() : ["--origin", origin.ToString()],
             "--cache-dir", cacheDir,
             "--urls", "http://127.0.0.1:0",
             "--management-urls", "http://127.0.0.1:0",
