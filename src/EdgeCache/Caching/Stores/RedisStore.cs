@@ -48,7 +48,8 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDis
         configuration.AbortOnConnectFail = false;
         configuration.ConnectTimeout = (int)Math.Max(1000, _timeout.TotalMilliseconds);
         configuration.SyncTimeout = (int)Math.Max(100, _timeout.TotalMilliseconds);
-        configuration.ResponseTimeout = configuration.SyncTimeout;
+        configuration.AsyncTimeout = configuration.SyncTimeout;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
         configuration.KeepAlive = 5;
         configuration.ConnectRetry = 1;
         _connection = ConnectionMultiplexer.Connect(configuration);
@@ -56,7 +57,7 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDis
         _connection.ConnectionRestored += (_, _) => OnStateChange(up: true, null);
         // Not bounded by the per-operation timeout (a busy start-up must not fail the node): the
         // handler is registered at once and (re)subscribed by the client whenever it connects.
-        var subscribed = _connection.GetSubscriber().SubscribeAsync(_prefix + "purge", (_, message) => OnPurgeMessage(message));
+        var subscribed = _connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_prefix + "purge"), (_, message) => OnPurgeMessage(message));
         subscribed.ContinueWith(t => OnStateChange(up: false, "purge channel: " + t.Exception?.InnerException?.Message),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         try
@@ -171,7 +172,7 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDis
     public async Task PublishPurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
     {
         var message = JsonSerializer.Serialize(new PurgeMessage(_node, request.Kind, request.Value, request.Soft));
-        await Bounded(_connection.GetSubscriber().PublishAsync(_prefix + "purge", message), cancellationToken);
+        await Bounded(_connection.GetSubscriber().PublishAsync(RedisChannel.Literal(_prefix + "purge"), message), cancellationToken);
     }
 
     public void Dispose() => _connection.Dispose();
