@@ -4,10 +4,13 @@ using EdgeCache.Caching.Stores;
 using EdgeCache.Metrics;
 using EdgeCache.Origin;
 using EdgeCache.Rules;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.StackExchangeRedis;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using StackExchange.Redis;
 
 namespace EdgeCache.Caching;
 
@@ -32,8 +35,10 @@ internal static class CachingServiceCollectionExtensions
                 new DiskStoreOptions { Path = Path.Combine(contentRoot, disk.Path), MaxBytes = disk.MaxBytes },
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DiskStore>>());
         });
-        services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Redis,
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<RedisStore>>()));
+        if (!string.IsNullOrWhiteSpace(configuration[$"{StorageOptions.Section}:Redis:{nameof(RedisStoreOptions.Configuration)}"]))
+        {
+            AddSharedTier(services);
+        }
         services.AddSingleton(sp =>
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
@@ -54,5 +59,26 @@ internal static class CachingServiceCollectionExtensions
         services.AddSingleton<ForwardStep>();
         services.AddSingleton<CacheTelemetry>();
         return services;
+    }
+
+    /// <summary>
+    /// The shared tier: one StackExchange.Redis multiplexer, used by the ecosystem's
+    /// <see cref="IDistributedCache"/> for entry bytes (<c>RedisCache</c>, which owns and disposes
+    /// it) and by <see cref="RedisStore"/> directly for the purge indexes and channel.
+    /// </summary>
+    private static void AddSharedTier(IServiceCollection services)
+    {
+        services.AddSingleton<IConnectionMultiplexer>(sp =>
+            ConnectionMultiplexer.Connect(RedisStore.ConnectionOptions(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Redis)));
+        services.AddStackExchangeRedisCache(_ => { });
+        services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, sp) =>
+        {
+            options.InstanceName = sp.GetRequiredService<IOptions<StorageOptions>>().Value.Redis.InstancePrefix;
+            var connection = sp.GetRequiredService<IConnectionMultiplexer>();
+            options.ConnectionMultiplexerFactory = () => Task.FromResult(connection);
+        });
+        services.AddSingleton(sp => new RedisStore(sp.GetRequiredService<IDistributedCache>(), sp.GetRequiredService<IConnectionMultiplexer>(),
+            sp.GetRequiredService<IOptions<StorageOptions>>().Value.Redis, sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<RedisStore>>()));
     }
 }

@@ -7,11 +7,13 @@ namespace EdgeCache.Tests.Infrastructure;
 /// <summary>A real redis-server on a free loopback port, owned by the test: started, killed, restarted, stopped.</summary>
 internal sealed class RedisServer : IAsyncDisposable
 {
+    private readonly string[] _extraArgs;
     private Process? _process;
 
-    private RedisServer(int port)
+    private RedisServer(int port, string[] extraArgs)
     {
         Port = port;
+        _extraArgs = extraArgs;
     }
 
     public int Port { get; }
@@ -20,7 +22,20 @@ internal sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(FreePort());
+        var server = new RedisServer(FreePort(), []);
+        await server.RestartAsync();
+        return server;
+    }
+
+    /// <summary>A node of a Redis Cluster (its bus on another free port, its cluster state in <paramref name="dir"/>), not yet joined.</summary>
+    public static async Task<RedisServer> StartClusterNodeAsync(string dir)
+    {
+        var port = FreePort();
+        var server = new RedisServer(port,
+        [
+            "--cluster-enabled", "yes", "--cluster-port", FreePort().ToString(), "--dir", dir,
+            "--cluster-config-file", $"nodes-{port}.conf", "--cluster-node-timeout", "2000",
+        ]);
         await server.RestartAsync();
         return server;
     }
@@ -34,6 +49,10 @@ internal sealed class RedisServer : IAsyncDisposable
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        foreach (var arg in _extraArgs)
+        {
+            start.ArgumentList.Add(arg);
+        }
         _process = Process.Start(start) ?? throw new InvalidOperationException("redis-server not found; ./test.sh installs it");
         _ = _process.StandardOutput.ReadToEndAsync();
         _ = _process.StandardError.ReadToEndAsync();
@@ -70,7 +89,7 @@ internal sealed class RedisServer : IAsyncDisposable
         _process?.Dispose();
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -9,7 +9,7 @@ using EdgeCache.Tests.Infrastructure;
 
 namespace EdgeCache.Tests.Integration;
 
-/// <summary>Two EdgeCache nodes sharing one real redis-server: shared entries, purges reaching every node, Redis failures.</summary>
+/// <summary>Two EdgeCache nodes sharing one real redis-server: Redis failures and the admin API (the shared tier itself: <see cref="SharedTierTests"/>).</summary>
 public sealed class SharedCacheTests : IAsyncLifetime
 {
     private const string Token = "test-admin-token-0123456789";
@@ -72,66 +72,6 @@ public sealed class SharedCacheTests : IAsyncLifetime
 
     private static string Url(string path) => $"http://{TestProxy.PublicHost}{path}";
 
-
-    [Fact]
-    public async Task PageFetchedThroughA_HitOnB_NoOriginRequest()
-    {
-        await FetchOnA("/shared");
-
-        var onB = await _b.Client.GetAsync("/shared");
-
-        Assert.Equal("page /shared", await onB.Content.ReadAsStringAsync());
-        Assert.StartsWith("EdgeCache; hit", CacheStatus(onB));
-        Assert.Equal(1, _origin.CountFor("/shared"));
-    }
-
-    [Fact]
-    public async Task PurgeUrlOnA_BMissesWithinASecond()
-    {
-        await FetchOnA("/p");
-        await _b.Client.GetStringAsync("/p"); // now in B's memory tier too
-
-        var purge = await Admin(_a, HttpMethod.Post, "/admin/purge", $$"""{"url":"{{Url("/p")}}"}""");
-        Assert.Equal(HttpStatusCode.OK, purge.StatusCode);
-        var watch = Stopwatch.StartNew();
-        await Eventually(async () => CacheStatus(await _b.Client.GetAsync("/p")).Contains("fwd=miss"), "B missing after the purge");
-
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"B still served the purged page {watch.Elapsed} after the purge");
-    }
-
-    [Fact]
-    public async Task SoftPurge_ThenOriginDown_StillServedStale()
-    {
-        await FetchOnA("/soft");
-        await _b.Client.GetStringAsync("/soft");
-
-        await Admin(_a, HttpMethod.Post, "/admin/purge", $$"""{"url":"{{Url("/soft")}}","soft":true}""");
-        await _origin.StopAsync();
-        await Task.Delay(300); // let the purge message reach B
-        var response = await _b.Client.GetAsync("/soft");
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("page /soft", await response.Content.ReadAsStringAsync());
-        Assert.Contains("fwd=stale", CacheStatus(response));
-    }
-
-    [Fact]
-    public async Task PurgeTagAndPrefix_OnlyMatchingEntriesGo()
-    {
-        foreach (var path in new[] { "/news/1", "/news/2", "/sport/1", "/other/1" })
-        {
-            await FetchOnA(path);
-        }
-
-        var byTag = await (await Admin(_a, HttpMethod.Post, "/admin/purge", """{"tag":"news"}""")).Content.ReadFromJsonAsync<JsonElement>();
-        var byPrefix = await (await Admin(_a, HttpMethod.Post, "/admin/purge", $$"""{"prefix":"{{Url("/sport/")}}"}""")).Content.ReadFromJsonAsync<JsonElement>();
-
-        Assert.Equal(2, byTag.GetProperty("purged").GetInt32());
-        Assert.Equal(1, byPrefix.GetProperty("purged").GetInt32());
-        Assert.Contains("fwd=miss", CacheStatus(await _b.Client.GetAsync("/news/1")));
-        Assert.Contains("fwd=miss", CacheStatus(await _b.Client.GetAsync("/sport/1")));
-        Assert.StartsWith("EdgeCache; hit", CacheStatus(await _b.Client.GetAsync("/other/1")));
-    }
 
     [Fact]
     public async Task RedisKilled_RequestsKeepSucceeding_RestartedTierComesBack()

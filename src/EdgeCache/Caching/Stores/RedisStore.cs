@@ -1,64 +1,70 @@
+using System.Collections.Concurrent;
+using System.Net;
 using System.Text.Json;
 using EdgeCache.Caching.Entries;
+using EdgeCache.Diagnostics;
+using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Logging;
 using StackExchange.Redis;
-using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Caching.Stores;
 
 /// <summary>
-/// The shared tier for several edge nodes (StackExchange.Redis 1.2.6 behind <see cref="ICacheStore"/>,
-/// so another client version is a change to this file only). Keys carry the instance prefix:
+/// The shared tier for several edge nodes. Entry bytes go through the ecosystem's
+/// <see cref="IDistributedCache"/> (Redis's <c>RedisCache</c>, any provider works); what
+/// <see cref="IDistributedCache"/> has no words for, the purge indexes and the purge channel, goes
+/// through the same StackExchange.Redis multiplexer directly:
 /// <code>
-/// {prefix}e:{cache key}     the entry (checksummed binary), expiring at the end of its longest stale window
-/// {prefix}t:{tag}           set of cache keys carrying the tag
-/// {prefix}p:{key up to a /} set of cache keys under that path (prefix and URL purges)
-/// {prefix}purge             pub/sub channel: purges reach every node's memory tier
+/// {prefix}e:{cache key}      the entry (checksummed binary), expiring at the end of its longest stale window
+/// {prefix}t:{tag}            sorted set of cache keys carrying the tag, scored by when each stops being useful
+/// {prefix}p:{key up to a /}  the same, for every key at or below that path (one per level: prefix purges reach every depth)
+/// {prefix}purge              pub/sub channel: purges reach every node's memory tier
 /// </code>
-/// Index sets expire with their longest-lived member and lose members on purge, so neither
-/// purges nor Redis's memory grow without bound. Redis down or slow never fails a request:
-/// every operation is bounded by <see cref="RedisStoreOptions.Timeout"/>, a disconnected tier is a
-/// miss, state changes are logged once, and the client reconnects by itself.
+/// Every command touches one key, so the tier works on one server, a primary with replicas and a
+/// Redis Cluster alike (no cross-slot operation). An index drops its dead members whenever it is
+/// written and expires with its longest-lived member, so neither purges nor Redis's memory grow
+/// without bound; a member whose entry is gone is harmless. Redis down or slow never fails a
+/// request: every operation is bounded by <see cref="RedisStoreOptions.Timeout"/>, commands fail
+/// at once while a server is unreachable (fail-fast backlog), a failure is a miss, state changes
+/// are logged once per server, and the client reconnects by itself.
 /// </summary>
-internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDisposable
+internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
 {
+    /// <summary>One index, one key: add or extend the member, drop members dead by now, keep the set as long as its longest member.</summary>
     private const string IndexScript = """
-        for i, k in ipairs(KEYS) do
-          redis.call('SADD', k, ARGV[1])
-          if redis.call('TTL', k) < tonumber(ARGV[2]) then redis.call('EXPIRE', k, ARGV[2]) end
-        end
+        redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
+        local keep = tonumber(ARGV[2]) - tonumber(ARGV[3])
+        if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end
         """;
 
-    private readonly ConnectionMultiplexer _connection;
+    private const int PurgeBatch = 256;
+
+    private readonly IDistributedCache _entries;
+    private readonly IConnectionMultiplexer _connection;
     private readonly string _prefix;
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _node = Guid.NewGuid().ToString("N");
+    private readonly ConcurrentDictionary<string, bool> _serversUp = new();
     private long _corrupt;
-    private int _up = 1;
 
-    public RedisStore(RedisStoreOptions options, TimeProvider time, ILogger<RedisStore> logger)
+    public RedisStore(IDistributedCache entries, IConnectionMultiplexer connection, RedisStoreOptions options, TimeProvider time,
+        ILogger<RedisStore> logger)
     {
+        _entries = entries;
+        _connection = connection;
         _prefix = options.InstancePrefix;
         _timeout = options.Timeout;
         _time = time;
         _logger = logger;
-        var configuration = ConfigurationOptions.Parse(options.Configuration!);
-        configuration.AbortOnConnectFail = false;
-        configuration.ConnectTimeout = (int)Math.Max(1000, _timeout.TotalMilliseconds);
-        configuration.SyncTimeout = (int)Math.Max(100, _timeout.TotalMilliseconds);
-        configuration.AsyncTimeout = configuration.SyncTimeout;
-        configuration.BacklogPolicy = BacklogPolicy.FailFast;
-        configuration.KeepAlive = 5;
-        configuration.ConnectRetry = 1;
-        _connection = ConnectionMultiplexer.Connect(configuration);
-        _connection.ConnectionFailed += (_, e) => OnStateChange(up: false, e.Exception?.Message ?? e.FailureType.ToString());
-        _connection.ConnectionRestored += (_, _) => OnStateChange(up: true, null);
+        _connection.ConnectionFailed += (_, e) => OnServerChange(e.EndPoint, e.ConnectionType, up: false, e.Exception?.Message ?? e.FailureType.ToString());
+        _connection.ConnectionRestored += (_, e) => OnServerChange(e.EndPoint, e.ConnectionType, up: true, null);
         // Not bounded by the per-operation timeout (a busy start-up must not fail the node): the
         // handler is registered at once and (re)subscribed by the client whenever it connects.
-        var subscribed = _connection.GetSubscriber().SubscribeAsync(RedisChannel.Literal(_prefix + "purge"), (_, message) => OnPurgeMessage(message));
-        subscribed.ContinueWith(t => OnStateChange(up: false, "purge channel: " + t.Exception?.InnerException?.Message),
+        var subscribed = _connection.GetSubscriber().SubscribeAsync(PurgeChannel, (_, message) => OnPurgeMessage(message));
+        subscribed.ContinueWith(t => LogRedisDown(_logger, "purge channel: " + t.Exception?.InnerException?.Message),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
         try
         {
@@ -70,8 +76,30 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDis
         }
         if (!_connection.IsConnected)
         {
-            OnStateChange(up: false, "not reachable at start-up");
+            foreach (var endPoint in _connection.GetEndPoints())
+            {
+                OnServerChange(endPoint, ConnectionType.Interactive, up: false, "not reachable at start-up");
+            }
         }
+    }
+
+    /// <summary>
+    /// The options of the one multiplexer: never throws at start-up while Redis is down
+    /// (<c>abortConnect=false</c>), fails commands at once while disconnected instead of queueing
+    /// them, and bounds every command by <see cref="RedisStoreOptions.Timeout"/> (in milliseconds).
+    /// </summary>
+    public static ConfigurationOptions ConnectionOptions(RedisStoreOptions options)
+    {
+        var configuration = ConfigurationOptions.Parse(options.Configuration!);
+        var timeout = (int)Math.Ceiling(options.Timeout.TotalMilliseconds);
+        configuration.AbortOnConnectFail = false;
+        configuration.BacklogPolicy = BacklogPolicy.FailFast;
+        configuration.ConnectTimeout = Math.Max(1000, timeout);
+        configuration.SyncTimeout = Math.Max(100, timeout);
+        configuration.AsyncTimeout = Math.Max(100, timeout);
+        configuration.KeepAlive = 5;
+        configuration.ConnectRetry = 1;
+        return configuration;
     }
 
     public string Name => "redis";
@@ -85,7 +113,7 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDis
     /// <summary>A purge published by another node.</summary>
     public event Action<PurgeRequest>? PurgeReceived;
 
-    /// <summary>The connection came back: this node may have missed purges meanwhile.</summary>
+    /// <summary>A server came back: this node may have missed purges meanwhile.</summary>
     public event Action? Reconnected;
 
     public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken)
@@ -94,7 +122,7 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDis
         {
             return null;
         }
-        var value = (byte[]?)await Bounded(Database.StringGetAsync(EntryKey(key)), cancellationToken);
+        var value = await Bounded(_entries.GetAsync(EntryName(key), cancellationToken), cancellationToken);
         if (value is null)
         {
             return null;
@@ -104,7 +132,7 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDis
         {
             Interlocked.Increment(ref _corrupt);
             LogCorruptEntry(_logger, key);
-            await Bounded(Database.KeyDeleteAsync(EntryKey(key)), cancellationToken);
+            await Bounded(_entries.RemoveAsync(EntryName(key), cancellationToken), cancellationToken);
             return null;
         }
         return entry;
@@ -116,76 +144,107 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDis
         {
             return;
         }
-        var ttl = TimeToKeep(entry);
-        if (ttl <= TimeSpan.Zero)
+        var now = _time.GetUtcNow();
+        var ttl = TimeToKeep(entry, now);
+        // Redis keeps a key for whole seconds (RedisCache stores nothing under a second).
+        if (ttl < TimeSpan.FromSeconds(1))
         {
             return;
         }
         var data = CacheEntryFormatter.Serialize(entry);
-        await Bounded(Database.StringSetAsync(EntryKey(entry.Key), data, ttl), cancellationToken);
-        var indexes = entry.Tags.Select(t => (RedisKey)(_prefix + "t:" + t)).Append(_prefix + "p:" + Directory(entry.Key)).ToArray();
-        await Bounded(Database.ScriptEvaluateAsync(IndexScript, indexes, [entry.Key, (long)Math.Ceiling(ttl.TotalSeconds)]), cancellationToken);
+        await Bounded(_entries.SetAsync(EntryName(entry.Key), data,
+            new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl }, cancellationToken), cancellationToken);
+
+        // One command per index (each may live on another cluster node), sent together.
+        RedisValue[] args = [entry.Key, (now + ttl).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds()];
+        var database = Database;
+        var updates = entry.Tags.Select(tag => TagIndex(tag)).Concat(Directories(entry.Key).Select(DirectoryIndex))
+            .Select(index => database.ScriptEvaluateAsync(IndexScript, [index], args))
+            .ToArray();
+        await Bounded(Task.WhenAll(updates), cancellationToken);
     }
 
     public async ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
     {
         if (_connection.IsConnected)
         {
-            await Bounded(Database.KeyDeleteAsync(EntryKey(key)), cancellationToken);
+            await Bounded(_entries.RemoveAsync(EntryName(key), cancellationToken), cancellationToken);
         }
     }
 
+    /// <summary>
+    /// Deletes (or marks stale) every entry the request names, read from the tag index or from the
+    /// index of the deepest path the prefix or URL covers; throws when a server holding an index or an
+    /// entry cannot be reached, so the caller never reports a purge that did not happen.
+    /// </summary>
     public async ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
     {
         if (!_connection.IsConnected)
         {
             throw new InvalidOperationException("Redis is not connected; the purge did not reach the shared tier");
         }
-        var index = request.Kind == PurgeKind.Tag ? _prefix + "t:" + request.Value : _prefix + "p:" + Directory(request.Value);
-        var members = await Bounded(Database.SetMembersAsync(index), cancellationToken);
-        var count = 0;
-        foreach (var member in members)
+        var index = request.Kind == PurgeKind.Tag ? TagIndex(request.Value) : DirectoryIndex(Directory(request.Value));
+        var database = Database;
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var keys = new List<string>();
+        using (var scanTime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
-            string key = member!;
-            if (request.Kind != PurgeKind.Tag && !request.Matches(key, []))
+            scanTime.CancelAfter(_timeout * 20);
+            await foreach (var member in database.SortedSetScanAsync(index, pageSize: 1000).WithCancellation(scanTime.Token))
             {
-                continue;
+                var key = (string)member.Element!;
+                if (member.Score >= now && (request.Kind == PurgeKind.Tag || request.Matches(key, [])))
+                {
+                    keys.Add(key);
+                }
             }
-            count++;
+        }
+        foreach (var batch in keys.Chunk(PurgeBatch))
+        {
             if (request.Soft)
             {
-                if (await GetAsync(key, cancellationToken) is { } entry)
-                {
-                    await SetAsync(PurgeRequest.MarkStale(entry), cancellationToken);
-                }
+                await Bounded(Task.WhenAll(batch.Select(key => MarkStaleAsync(key, cancellationToken))), cancellationToken);
             }
             else
             {
-                await Bounded(Database.KeyDeleteAsync(EntryKey(key)), cancellationToken);
-                await Bounded(Database.SetRemoveAsync(index, member), cancellationToken);
+                await Bounded(Task.WhenAll(batch.Select(key => _entries.RemoveAsync(EntryName(key), cancellationToken))), cancellationToken);
+                await Bounded(database.SortedSetRemoveAsync(index, batch.Select(key => (RedisValue)key).ToArray()), cancellationToken);
             }
         }
-        return count;
+        return keys.Count;
     }
 
     /// <summary>Tells every other node to apply the purge to its memory tier.</summary>
     public async Task PublishPurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
     {
         var message = JsonSerializer.Serialize(new PurgeMessage(_node, request.Kind, request.Value, request.Soft));
-        await Bounded(_connection.GetSubscriber().PublishAsync(RedisChannel.Literal(_prefix + "purge"), message), cancellationToken);
+        await Bounded(_connection.GetSubscriber().PublishAsync(PurgeChannel, message), cancellationToken);
     }
 
-    public void Dispose() => _connection.Dispose();
+    private async Task MarkStaleAsync(string key, CancellationToken cancellationToken)
+    {
+        if (await GetAsync(key, cancellationToken) is { } entry)
+        {
+            await SetAsync(PurgeRequest.MarkStale(entry), cancellationToken);
+        }
+    }
 
     private IDatabase Database => _connection.GetDatabase();
 
-    private RedisKey EntryKey(string key) => _prefix + "e:" + key;
+    private RedisChannel PurgeChannel => RedisChannel.Literal(_prefix + "purge");
+
+    /// <summary>The entry's name in the <see cref="IDistributedCache"/>, whose instance name is the prefix.</summary>
+    internal static string EntryName(string key) => "e:" + key;
+
+    private RedisKey TagIndex(string tag) => _prefix + "t:" + tag;
+
+    private RedisKey DirectoryIndex(string directory) => _prefix + "p:" + directory;
 
     /// <summary>Until the end of the entry's longest stale window: Redis drops dead entries by itself.</summary>
-    private TimeSpan TimeToKeep(CacheEntry entry) =>
-        entry.Kind == CacheEntryKind.VaryMarker ? TimeSpan.FromDays(1) : entry.ResponseTime + entry.UsefulLifetime - _time.GetUtcNow();
+    private static TimeSpan TimeToKeep(CacheEntry entry, DateTimeOffset now) =>
+        entry.Kind == CacheEntryKind.VaryMarker ? TimeSpan.FromDays(1) : entry.ResponseTime + entry.UsefulLifetime - now;
 
-    /// <summary>The key up to the last '/' of its path: the prefix index a key belongs to.</summary>
+    /// <summary>The key up to the last '/' of its path: the deepest index a key, or a purge of it, belongs to.</summary>
     internal static string Directory(string key)
     {
         var end = key.IndexOfAny(['?', '\n']);
@@ -194,25 +253,60 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDis
         return slash < 0 ? path : path[..(slash + 1)];
     }
 
+    /// <summary>
+    /// Every path level a key sits at or below, from the site's root to its own directory
+    /// (<c>GET http://h/</c>, <c>GET http://h/news/</c>, <c>GET http://h/news/2024/</c>), so a
+    /// prefix purge finds the keys of every depth below it in one index.
+    /// </summary>
+    internal static IEnumerable<string> Directories(string key)
+    {
+        var own = Directory(key);
+        var scheme = own.IndexOf("://", StringComparison.Ordinal);
+        var slash = scheme < 0 ? -1 : own.IndexOf('/', scheme + 3);
+        if (slash < 0)
+        {
+            yield return own;
+            yield break;
+        }
+        while (slash >= 0)
+        {
+            yield return own[..(slash + 1)];
+            slash = own.IndexOf('/', slash + 1);
+        }
+    }
+
     private async Task<T> Bounded<T>(Task<T> operation, CancellationToken cancellationToken) =>
         await operation.WaitAsync(_timeout, _time, cancellationToken);
 
-    private void OnStateChange(bool up, string? reason)
+    private async Task Bounded(Task operation, CancellationToken cancellationToken) =>
+        await operation.WaitAsync(_timeout, _time, cancellationToken);
+
+    /// <summary>Logs each server's change of state once; a server coming back may have missed purges.</summary>
+    private void OnServerChange(EndPoint? endPoint, ConnectionType type, bool up, string? reason)
     {
-        if (Interlocked.Exchange(ref _up, up ? 1 : 0) == (up ? 1 : 0))
+        var server = endPoint is null ? "redis" : EndPointText(endPoint);
+        var wasUp = _serversUp.GetOrAdd(server, true);
+        if (wasUp == up || !_serversUp.TryUpdate(server, up, wasUp))
         {
             return; // already known: log once per state change
         }
         if (up)
         {
-            LogRedisUp(_logger);
+            LogRedisUp(_logger, server);
             Reconnected?.Invoke();
         }
         else
         {
-            LogRedisDown(_logger, reason ?? "unknown");
+            LogRedisDown(_logger, $"{server}, {type.ToString().ToLowerInvariant()} connection: {reason ?? "unknown"}");
         }
     }
+
+    private static string EndPointText(EndPoint endPoint) => endPoint switch
+    {
+        IPEndPoint ip => ip.ToString(),
+        DnsEndPoint dns => $"{dns.Host}:{dns.Port}",
+        _ => endPoint.ToString() ?? "redis",
+    };
 
     private void OnPurgeMessage(RedisValue message)
     {
@@ -236,8 +330,8 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics, IDis
         Message = "Redis tier unavailable ({Reason}); serving from memory and reconnecting in the background")]
     private static partial void LogRedisDown(ILogger logger, string reason);
 
-    [LoggerMessage(EventId = EventIds.RedisUp, EventName = nameof(EventIds.RedisUp), Level = LogLevel.Information, Message = "Redis tier connected")]
-    private static partial void LogRedisUp(ILogger logger);
+    [LoggerMessage(EventId = EventIds.RedisUp, EventName = nameof(EventIds.RedisUp), Level = LogLevel.Information, Message = "Redis tier connected: {Server}")]
+    private static partial void LogRedisUp(ILogger logger, string server);
 
     [LoggerMessage(EventId = EventIds.RedisCorruptEntry, EventName = nameof(EventIds.RedisCorruptEntry), Level = LogLevel.Warning, Message = "Dropped a corrupt Redis entry for {Key}")]
     private static partial void LogCorruptEntry(ILogger logger, string key);
