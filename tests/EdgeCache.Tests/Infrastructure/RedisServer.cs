@@ -27,6 +27,14 @@ internal sealed class RedisServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>A replica of <paramref name="primary"/>: it copies every write, and the client reads and writes the primary.</summary>
+    public static async Task<RedisServer> StartReplicaAsync(RedisServer primary)
+    {
+        var server = new RedisServer(FreePort(), ["--replicaof", "127.0.0.1", primary.Port.ToString()]);
+        await server.RestartAsync();
+        return server;
+    }
+
     /// <summary>A node of a Redis Cluster (its bus on another free port, its cluster state in <paramref name="dir"/>), not yet joined.</summary>
     public static async Task<RedisServer> StartClusterNodeAsync(string dir)
     {

@@ -11,8 +11,9 @@ namespace EdgeCache.Tests.Integration;
 
 /// <summary>
 /// Two EdgeCache nodes sharing one Redis tier: a page any node fetched is a hit on the other, and
-/// URL, prefix and tag purges reach both. The same tests run on one redis-server and on a
-/// three-master Redis Cluster (where every index and entry may live on another node).
+/// URL, prefix and tag purges reach both. The same tests run on one redis-server, on a primary
+/// with a replica, and on a three-master Redis Cluster (where every index and entry may live on
+/// another node).
 /// </summary>
 public abstract class SharedTierTests : IAsyncLifetime
 {
@@ -182,6 +183,28 @@ public sealed class RedisServerFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }
 
+public sealed class RedisReplicatedFixture : IAsyncLifetime
+{
+    internal RedisServer Primary { get; private set; } = null!;
+
+    internal RedisServer Replica { get; private set; } = null!;
+
+    /// <summary>Both servers, as an operator would list them: the client finds which one is the primary.</summary>
+    internal string Configuration => $"{Replica.Configuration},{Primary.Configuration}";
+
+    public async Task InitializeAsync()
+    {
+        Primary = await RedisServer.StartAsync();
+        Replica = await RedisServer.StartReplicaAsync(Primary);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Replica.DisposeAsync();
+        await Primary.DisposeAsync();
+    }
+}
+
 public sealed class RedisClusterFixture : IAsyncLifetime
 {
     internal RedisCluster Cluster { get; private set; } = null!;
@@ -193,6 +216,9 @@ public sealed class RedisClusterFixture : IAsyncLifetime
 
 public sealed class SharedTierOnOneServerTests(RedisServerFixture redis)
     : SharedTierTests(redis.Server.Configuration), IClassFixture<RedisServerFixture>;
+
+public sealed class SharedTierOnPrimaryWithReplicaTests(RedisReplicatedFixture redis)
+    : SharedTierTests(redis.Configuration), IClassFixture<RedisReplicatedFixture>;
 
 public sealed class SharedTierOnRedisClusterTests(RedisClusterFixture redis)
     : SharedTierTests(redis.Cluster.Configuration), IClassFixture<RedisClusterFixture>;
