@@ -6,6 +6,7 @@ using EdgeCache.Caching.Policy;
 using EdgeCache.Caching.Stores;
 using EdgeCache.Rules;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace EdgeCache.Benchmarks;
 
@@ -34,10 +35,10 @@ public class HotPathBenchmarks
         _memory.SetAsync(_entry with { Key = CacheKeys.Primary(_request.Request, CacheRule.Default) }, default).AsTask().Wait();
         _responseHeaders = new HeaderDictionary
         {
-            ["Date"] = HttpDates.Format(Now),
+            ["Date"] = HeaderUtilities.FormatDate(Now),
             ["Cache-Control"] = "public, max-age=60, stale-while-revalidate=30, stale-if-error=86400",
             ["ETag"] = "\"abc\"",
-            ["Last-Modified"] = HttpDates.Format(Now.AddDays(-1)),
+            ["Last-Modified"] = HeaderUtilities.FormatDate(Now.AddDays(-1)),
         };
     }
 
@@ -99,7 +100,7 @@ public class HotPathBenchmarks
             new("Content-Type", ["text/html; charset=utf-8"]),
             new("Cache-Control", ["public, max-age=60"]),
             new("ETag", ["\"abc\""]),
-            new("Date", [HttpDates.Format(Now)]),
+            new("Date", [HeaderUtilities.FormatDate(Now)]),
         ],
         Body = new byte[bodyBytes],
         ResponseTime = Now,

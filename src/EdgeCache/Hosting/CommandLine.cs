@@ -1,14 +1,19 @@
+using Microsoft.Extensions.Configuration;
+
 namespace EdgeCache.Hosting;
 
 /// <summary>
-/// The command line: EdgeCache's own switches are translated into configuration keys, so that a
-/// switch, an environment variable (<c>EdgeCache__Origin</c>) and <c>appsettings.json</c> are one
-/// mechanism; everything else (<c>--urls</c>, <c>--Section:Key=value</c>) goes to ASP.NET Core as is.
+/// The command line: EdgeCache's own switches are configuration keys (<c>--origin</c> sets
+/// <c>EdgeCache:Origin</c>, through <see cref="CommandLineConfigurationExtensions.AddCommandLine(IConfigurationBuilder, string[], IDictionary{string, string})"/>'s
+/// switch mappings), so that a switch, an environment variable (<c>EdgeCache__Origin</c>) and
+/// <c>appsettings.json</c> are one mechanism; everything else (<c>--urls</c>, <c>--Section:Key=value</c>)
+/// is read by ASP.NET Core as is. The flags without a value (<c>--validate-config</c>,
+/// <c>--demo-origin</c>) are taken out here: the configuration provider would read the next argument as their value.
 /// </summary>
 internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly, bool DemoOrigin, IReadOnlyList<string> Errors)
 {
     /// <summary>Switches that take a value, and the configuration key each one sets.</summary>
-    public static readonly IReadOnlyDictionary<string, string> Switches = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+    public static readonly IDictionary<string, string> Switches = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
         ["--origin"] = "EdgeCache:Origin",
         ["--backup-origin"] = "EdgeCache:BackupOrigin",
@@ -16,7 +21,7 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
         ["--management-urls"] = "EdgeCache:ManagementUrls",
         ["--health-path"] = "EdgeCache:HealthPath",
         ["--redis"] = "EdgeCache:Storage:Redis:Configuration",
-    };
+    }.AsReadOnly();
 
     public static CommandLine Parse(string[] args)
     {
@@ -31,28 +36,33 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
             if (name.Equals("--validate-config", StringComparison.OrdinalIgnoreCase))
             {
                 validate = true;
+                continue;
             }
-            else if (name.Equals("--demo-origin", StringComparison.OrdinalIgnoreCase))
+            if (name.Equals("--demo-origin", StringComparison.OrdinalIgnoreCase))
             {
                 demo = true;
+                continue;
             }
-            else if (Switches.TryGetValue(name, out var key))
+            passed.Add(arg);
+            if (Switches.ContainsKey(name))
             {
-                string? value = eq > 0 ? arg[(eq + 1)..] : i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null;
+                // The provider would take a following switch as the value, or silently drop a last one.
+                var value = eq > 0 ? arg[(eq + 1)..] : i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null;
                 if (string.IsNullOrWhiteSpace(value))
                 {
                     errors.Add($"{name}: needs a value, e.g. {name} {Example(name)}");
-                    continue;
                 }
-                passed.Add($"--{key}={value}");
-            }
-            else
-            {
-                passed.Add(arg);
+                else if (eq < 0)
+                {
+                    passed.Add(value);
+                }
             }
         }
         return new CommandLine([.. passed], validate, demo, errors);
     }
+
+    /// <summary>Adds the command line, EdgeCache's switches mapped to their keys, as a configuration source.</summary>
+    public IConfigurationBuilder AddTo(IConfigurationBuilder configuration) => configuration.AddCommandLine(ConfigurationArgs, Switches);
 
     private static string Example(string name) => name switch
     {

@@ -57,6 +57,9 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             Args = commandLine.ConfigurationArgs,
             ContentRootPath = contentRoot ?? CommandLine.FindContentRoot(Directory.GetCurrentDirectory()),
         });
+        // ASP.NET Core added the command line without EdgeCache's switches; added again with them, last, it
+        // still outranks appsettings.json and environment variables as the command line always does.
+        commandLine.AddTo(builder.Configuration);
         var configuration = builder.Configuration;
         var errors = ConfigValidator.Validate(configuration);
         if (errors.Count > 0)

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
@@ -12,24 +11,24 @@ namespace EdgeCache.Protection;
 /// No client holds more than its share of a cluster's slots and queue places
 /// (<see cref="OriginProtectionOptions.MaxConcurrentRequestsPerClient"/>).
 /// </summary>
+/// <remarks>
+/// Built from System.Threading.RateLimiting: per-cluster <see cref="ConcurrencyLimiter"/> partitions,
+/// chained (<see cref="PartitionedRateLimiter.CreateChained{TResource}"/>) after the client's share
+/// for readers and after the background cap for background work. A chain takes its slots in order
+/// and gives back those it took when a later one refuses, throws or is cancelled. The caps reload:
+/// a new set of limiters serves new requests, and the old set is disposed once the last lease it
+/// handed out (or request waiting in its queue) is done.
+/// </remarks>
 internal sealed class OriginLimiter : IDisposable
 {
-    private volatile ConcurrentDictionary<string, ConcurrencyLimiter> _limiters = new(StringComparer.OrdinalIgnoreCase);
-    private volatile ConcurrentDictionary<string, ConcurrencyLimiter> _background = new(StringComparer.OrdinalIgnoreCase);
-    private volatile ConcurrentDictionary<string, ClientShares> _clients = new(StringComparer.OrdinalIgnoreCase);
-    private readonly IOptionsMonitor<OriginProtectionOptions> _options;
     private readonly IDisposable? _subscription;
+    private Limiters _current;
+    private volatile bool _disposed;
 
     public OriginLimiter(IOptionsMonitor<OriginProtectionOptions> options)
     {
-        _options = options;
-        // The caps reload: new limiters for new requests; requests already holding a slot finish on the old ones.
-        _subscription = options.OnChange(_ =>
-        {
-            _limiters = new(StringComparer.OrdinalIgnoreCase);
-            _background = new(StringComparer.OrdinalIgnoreCase);
-            _clients = new(StringComparer.OrdinalIgnoreCase);
-        });
+        _current = new Limiters(options.CurrentValue);
+        _subscription = options.OnChange(next => Interlocked.Exchange(ref _current, new Limiters(next)).Retire());
     }
 
     /// <summary>
@@ -42,199 +41,206 @@ internal sealed class OriginLimiter : IDisposable
     /// <param name="cancellationToken">Ends the wait.</param>
     public async ValueTask<RateLimitLease> AcquireAsync(string clusterId, bool background, IPAddress? client, CancellationToken cancellationToken)
     {
-        var options = _options.CurrentValue;
-        if (background)
+        var slot = new Slot(clusterId, background ? null : client);
+        while (true)
         {
-            return AcquireBackground(clusterId, options);
-        }
-        ClientShares? shares = null;
-        if (client is not null && options.MaxConcurrentRequestsPerClient > 0)
-        {
-            shares = _clients.GetOrAdd(clusterId, static _ => new ClientShares());
-            client = ClientShares.Group(client);
-            if (!shares.TryEnter(client, options.MaxConcurrentRequestsPerClient))
+            var limiters = Volatile.Read(ref _current);
+            if (!limiters.TryEnter())
             {
-                return NotAcquired.Instance;
+                // Retired and disposed between the read and the entry: _current is already its successor.
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                continue;
             }
-        }
-        RateLimitLease lease;
-        try
-        {
-            lease = options.MaxConcurrentRequests <= 0 ? Unlimited.Instance : await Overall(clusterId, options).AcquireAsync(1, cancellationToken);
-        }
-        catch
-        {
-            shares?.Exit(client!);
-            throw;
-        }
-        if (shares is null)
-        {
-            return lease;
-        }
-        if (!lease.IsAcquired)
-        {
-            shares.Exit(client!);
-            return lease;
-        }
-        return new ClientLease(lease, shares, client!);
-    }
-
-    /// <summary>Background work takes a background slot and a free overall slot, or nothing: it never queues.</summary>
-    private RateLimitLease AcquireBackground(string clusterId, OriginProtectionOptions options)
-    {
-        RateLimitLease background = Unlimited.Instance;
-        if (options.MaxBackgroundRequests > 0)
-        {
-            background = _background.GetOrAdd(clusterId, static (_, o) => new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+            RateLimitLease lease;
+            try
             {
-                PermitLimit = o.MaxBackgroundRequests,
-                QueueLimit = 0,
-            }), options).AttemptAcquire();
-            if (!background.IsAcquired)
-            {
-                return background;
+                lease = background
+                    ? limiters.Background.AttemptAcquire(slot)
+                    : await limiters.Readers.AcquireAsync(slot, 1, cancellationToken);
             }
+            catch
+            {
+                limiters.Exit();
+                throw;
+            }
+            if (!lease.IsAcquired)
+            {
+                limiters.Exit();
+                return lease;
+            }
+            return new HeldLease(lease, limiters);
         }
-        if (options.MaxConcurrentRequests <= 0)
-        {
-            return background;
-        }
-        var overall = Overall(clusterId, options).AttemptAcquire();
-        if (!overall.IsAcquired)
-        {
-            background.Dispose();
-            return overall;
-        }
-        return background == Unlimited.Instance ? overall : new BothLease(background, overall);
     }
-
-    private ConcurrencyLimiter Overall(string clusterId, OriginProtectionOptions options) =>
-        _limiters.GetOrAdd(clusterId, static (_, o) => new ConcurrencyLimiter(new ConcurrencyLimiterOptions
-        {
-            PermitLimit = o.MaxConcurrentRequests,
-            QueueLimit = Math.Max(0, o.QueueLength),
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-        }), options);
 
     public void Dispose()
     {
+        _disposed = true;
         _subscription?.Dispose();
-        foreach (var limiter in _limiters.Values.Concat(_background.Values))
+        Volatile.Read(ref _current).Retire();
+    }
+
+    /// <summary>What a request asks for: a cluster, and the reader's address when it is a reader's request.</summary>
+    private readonly record struct Slot(string ClusterId, IPAddress? Client);
+
+    /// <summary>One client's share of one cluster.</summary>
+    private readonly record struct ClientKey(string ClusterId, IPAddress? Client)
+    {
+        public static readonly IEqualityComparer<ClientKey> Comparer = new KeyComparer();
+
+        private sealed class KeyComparer : IEqualityComparer<ClientKey>
         {
-            limiter.Dispose();
+            public bool Equals(ClientKey x, ClientKey y) =>
+                string.Equals(x.ClusterId, y.ClusterId, StringComparison.OrdinalIgnoreCase) && Equals(x.Client, y.Client);
+
+            public int GetHashCode(ClientKey key) =>
+                HashCode.Combine(StringComparer.OrdinalIgnoreCase.GetHashCode(key.ClusterId), key.Client);
         }
     }
 
-    /// <summary>A background slot and an overall slot, released together.</summary>
-    private sealed class BothLease(RateLimitLease background, RateLimitLease overall) : AcquiredLease
+    /// <summary>
+    /// The limiters built from one version of the options, and how many leases (held or awaited)
+    /// came from them: once replaced and unused, they are disposed (a partitioned limiter runs a timer).
+    /// </summary>
+    private sealed class Limiters
     {
-        protected override void Dispose(bool disposing)
+        private readonly PartitionedRateLimiter<Slot>[] _owned;
+        private int _users; // -1 once disposed
+        private int _retired;
+
+        public Limiters(OriginProtectionOptions options)
         {
-            if (disposing)
+            var overallCap = options.MaxConcurrentRequests;
+            var queue = Math.Max(0, options.QueueLength);
+            var backgroundCap = options.MaxBackgroundRequests;
+            var clientCap = options.MaxConcurrentRequestsPerClient;
+
+            PartitionedRateLimiter<Slot>? overall = overallCap <= 0 ? null : PartitionedRateLimiter.Create<Slot, string>(
+                slot => RateLimitPartition.GetConcurrencyLimiter(slot.ClusterId, _ => new ConcurrencyLimiterOptions
+                {
+                    PermitLimit = overallCap,
+                    QueueLimit = queue,
+                    QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                }),
+                StringComparer.OrdinalIgnoreCase);
+            PartitionedRateLimiter<Slot>? background = backgroundCap <= 0 ? null : PartitionedRateLimiter.Create<Slot, string>(
+                slot => RateLimitPartition.GetConcurrencyLimiter(slot.ClusterId, _ => new ConcurrencyLimiterOptions
+                {
+                    PermitLimit = backgroundCap,
+                    QueueLimit = 0,
+                }),
+                StringComparer.OrdinalIgnoreCase);
+            // A client's requests waiting in the cluster's queue hold their share too: it comes first in the chain.
+            // Idle partitions (clients with nothing in flight) are dropped by the partitioned limiter itself.
+            PartitionedRateLimiter<Slot>? perClient = clientCap <= 0 ? null : PartitionedRateLimiter.Create<Slot, ClientKey>(
+                slot => slot.Client is null
+                    ? RateLimitPartition.GetNoLimiter(new ClientKey(slot.ClusterId, null))
+                    : RateLimitPartition.GetConcurrencyLimiter(new ClientKey(slot.ClusterId, Group(slot.Client)), _ => new ConcurrencyLimiterOptions
+                    {
+                        PermitLimit = clientCap,
+                        QueueLimit = 0,
+                    }),
+                ClientKey.Comparer);
+            PartitionedRateLimiter<Slot>? unlimited = null;
+            Readers = Chain(perClient, overall) ?? (unlimited ??= Unlimited());
+            Background = Chain(background, overall) ?? (unlimited ??= Unlimited());
+            _owned = new[] { overall, background, perClient, unlimited }.OfType<PartitionedRateLimiter<Slot>>().ToArray();
+        }
+
+        /// <summary>Readers: the client's share, then a cluster slot or a place in its queue.</summary>
+        public PartitionedRateLimiter<Slot> Readers { get; }
+
+        /// <summary>Background work: a background slot, then a free cluster slot; taken only with AttemptAcquire.</summary>
+        public PartitionedRateLimiter<Slot> Background { get; }
+
+        public bool TryEnter()
+        {
+            while (true)
             {
-                background.Dispose();
-                overall.Dispose();
+                var users = Volatile.Read(ref _users);
+                if (users < 0)
+                {
+                    return false;
+                }
+                if (Interlocked.CompareExchange(ref _users, users + 1, users) == users)
+                {
+                    return true;
+                }
             }
         }
+
+        public void Exit()
+        {
+            if (Interlocked.Decrement(ref _users) == 0 && Volatile.Read(ref _retired) == 1)
+            {
+                DisposeIfUnused();
+            }
+        }
+
+        /// <summary>Replaced: disposed now if nothing uses it, else when its last lease is released.</summary>
+        public void Retire()
+        {
+            Volatile.Write(ref _retired, 1);
+            DisposeIfUnused();
+        }
+
+        private void DisposeIfUnused()
+        {
+            if (Interlocked.CompareExchange(ref _users, -1, 0) != 0)
+            {
+                return;
+            }
+            foreach (var limiter in _owned)
+            {
+                limiter.Dispose();
+            }
+        }
+
+        private static PartitionedRateLimiter<Slot> Unlimited() =>
+            PartitionedRateLimiter.Create<Slot, string>(_ => RateLimitPartition.GetNoLimiter(""));
+
+        private static PartitionedRateLimiter<Slot>? Chain(PartitionedRateLimiter<Slot>? first, PartitionedRateLimiter<Slot>? second) =>
+            first is null ? second : second is null ? first : PartitionedRateLimiter.CreateChained(first, second);
     }
 
-    private sealed class Unlimited : AcquiredLease
+    /// <summary>An IPv4 address, or an IPv6 address's /64 (one subscriber's usual allocation).</summary>
+    private static IPAddress Group(IPAddress address)
     {
-        public static readonly Unlimited Instance = new();
+        if (address.IsIPv4MappedToIPv6)
+        {
+            return address.MapToIPv4();
+        }
+        if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            return address;
+        }
+        Span<byte> bytes = stackalloc byte[16];
+        address.TryWriteBytes(bytes, out _);
+        bytes[8..].Clear();
+        return new IPAddress(bytes);
     }
 
-    /// <summary>An overall slot held on a client's share, released together.</summary>
-    private sealed class ClientLease(RateLimitLease overall, ClientShares shares, IPAddress client) : AcquiredLease
+    /// <summary>A lease from one set of limiters: released once, and then no longer keeping that set alive.</summary>
+    private sealed class HeldLease(RateLimitLease lease, Limiters limiters) : RateLimitLease
     {
         private int _disposed;
+
+        public override bool IsAcquired => true;
+        public override IEnumerable<string> MetadataNames => lease.MetadataNames;
+        public override bool TryGetMetadata(string metadataName, out object? metadata) => lease.TryGetMetadata(metadataName, out metadata);
 
         protected override void Dispose(bool disposing)
         {
             if (disposing && Interlocked.Exchange(ref _disposed, 1) == 0)
             {
-                overall.Dispose();
-                shares.Exit(client);
-            }
-        }
-    }
-
-    /// <summary>The client is at its share.</summary>
-    private sealed class NotAcquired : RateLimitLease
-    {
-        public static readonly NotAcquired Instance = new();
-        public override bool IsAcquired => false;
-        public override IEnumerable<string> MetadataNames => [];
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
-            return false;
-        }
-    }
-
-    /// <summary>How many requests each client has in flight or waiting, per cluster. Only clients with some are held.</summary>
-    private sealed class ClientShares
-    {
-        private readonly Dictionary<IPAddress, int> _counts = [];
-
-        /// <summary>An IPv4 address, or an IPv6 address's /64 (one subscriber's usual allocation).</summary>
-        public static IPAddress Group(IPAddress address)
-        {
-            if (address.IsIPv4MappedToIPv6)
-            {
-                return address.MapToIPv4();
-            }
-            if (address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6)
-            {
-                return address;
-            }
-            Span<byte> bytes = stackalloc byte[16];
-            address.TryWriteBytes(bytes, out _);
-            bytes[8..].Clear();
-            return new IPAddress(bytes);
-        }
-
-        public bool TryEnter(IPAddress client, int cap)
-        {
-            lock (_counts)
-            {
-                _counts.TryGetValue(client, out var count);
-                if (count >= cap)
+                try
                 {
-                    return false;
+                    lease.Dispose();
                 }
-                _counts[client] = count + 1;
-                return true;
-            }
-        }
-
-        public void Exit(IPAddress client)
-        {
-            lock (_counts)
-            {
-                if (_counts.TryGetValue(client, out var count))
+                finally
                 {
-                    if (count <= 1)
-                    {
-                        _counts.Remove(client);
-                    }
-                    else
-                    {
-                        _counts[client] = count - 1;
-                    }
+                    limiters.Exit();
                 }
             }
-        }
-    }
-
-    /// <summary>A lease that holds its slots (or needs none), without metadata.</summary>
-    private abstract class AcquiredLease : RateLimitLease
-    {
-        public override bool IsAcquired => true;
-        public override IEnumerable<string> MetadataNames => [];
-        public override bool TryGetMetadata(string metadataName, out object? metadata)
-        {
-            metadata = null;
-            return false;
         }
     }
 }

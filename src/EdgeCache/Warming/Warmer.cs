@@ -26,14 +26,16 @@ internal sealed partial class Warmer : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Metrics.EdgeCacheMetrics _metrics;
-    private readonly HttpClient _client = new(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, MaxConnectionsPerServer = 16 })
-    {
-        Timeout = TimeSpan.FromSeconds(60),
-    };
+    private readonly IHttpClientFactory _clients;
+
+    /// <summary>The named client of sitemap and warm requests (to this node's own listener).</summary>
+    public const string HttpClientName = "EdgeCache.Warming";
 
     public Warmer(IOptionsMonitor<WarmingOptions> options, PublicAddress address, WarmMarker marker, OriginHealth health,
-        Yarp.ReverseProxy.IProxyStateLookup proxy, TimeProvider time, ILogger<Warmer> logger, Metrics.EdgeCacheMetrics metrics)
+        Yarp.ReverseProxy.IProxyStateLookup proxy, TimeProvider time, ILogger<Warmer> logger, Metrics.EdgeCacheMetrics metrics,
+        IHttpClientFactory clients)
     {
+        _clients = clients;
         _proxy = proxy;
         _metrics = metrics;
         _options = options;
@@ -53,12 +55,13 @@ internal sealed partial class Warmer : BackgroundService
     {
         await _address.WhenKnown.WaitAsync(cancellationToken);
         var options = _options.CurrentValue;
+        var client = _clients.CreateClient(HttpClientName);
         var all = new List<Uri>(urls);
-        all.AddRange(await ExpandAsync(sitemaps, options.MaxUrls, cancellationToken));
+        all.AddRange(await ExpandAsync(client, sitemaps, options.MaxUrls, cancellationToken));
         var targets = all.Distinct().Take(options.MaxUrls).ToList();
         var results = new UrlResult[targets.Count];
         using var gate = new SemaphoreSlim(Math.Max(1, options.Concurrency));
-        var spacing = options.RequestsPerSecond > 0 ? TimeSpan.FromSeconds(1 / options.RequestsPerSecond) : TimeSpan.Zero;
+        using var pace = new WarmPace(options.RequestsPerSecond, _time);
         var tasks = new List<Task>(targets.Count);
         var done = 0;
         for (var i = 0; i < targets.Count; i++)
@@ -68,12 +71,13 @@ internal sealed partial class Warmer : BackgroundService
                 await WaitWhileDegradedAsync(cancellationToken);
             }
             await gate.WaitAsync(cancellationToken);
+            await pace.WaitAsync(cancellationToken);
             var index = i;
             tasks.Add(Task.Run(async () =>
             {
                 try
                 {
-                    results[index] = await WarmOneAsync(targets[index], cancellationToken);
+                    results[index] = await WarmOneAsync(client, targets[index], cancellationToken);
                     if (Interlocked.Increment(ref done) % 500 == 0)
                     {
                         LogProgress(_logger, done, targets.Count);
@@ -84,10 +88,6 @@ internal sealed partial class Warmer : BackgroundService
                     gate.Release();
                 }
             }, cancellationToken));
-            if (spacing > TimeSpan.Zero)
-            {
-                await Task.Delay(spacing, _time, cancellationToken);
-            }
         }
         await Task.WhenAll(tasks);
         return results;
@@ -135,13 +135,7 @@ internal sealed partial class Warmer : BackgroundService
         }
     }
 
-    public override void Dispose()
-    {
-        _client.Dispose();
-        base.Dispose();
-    }
-
-    private async Task<List<Uri>> ExpandAsync(IEnumerable<Uri> sitemaps, int maxUrls, CancellationToken cancellationToken)
+    private async Task<List<Uri>> ExpandAsync(HttpClient client, IEnumerable<Uri> sitemaps, int maxUrls, CancellationToken cancellationToken)
     {
         var pages = new List<Uri>();
         var queue = new Queue<(Uri Url, int Depth)>(sitemaps.Select(s => (s, 0)));
@@ -155,7 +149,7 @@ internal sealed partial class Warmer : BackgroundService
             }
             try
             {
-                using var response = await _client.SendAsync(Request(sitemap), cancellationToken);
+                using var response = await client.SendAsync(Request(sitemap), cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
                     LogSitemapFailed(_logger, sitemap.ToString(), $"status {(int)response.StatusCode}");
@@ -179,11 +173,11 @@ internal sealed partial class Warmer : BackgroundService
         return pages;
     }
 
-    private async Task<UrlResult> WarmOneAsync(Uri url, CancellationToken cancellationToken)
+    private async Task<UrlResult> WarmOneAsync(HttpClient client, Uri url, CancellationToken cancellationToken)
     {
         try
         {
-            using var response = await _client.SendAsync(Request(url), HttpCompletionOption.ResponseContentRead, cancellationToken);
+            using var response = await client.SendAsync(Request(url), HttpCompletionOption.ResponseContentRead, cancellationToken);
             _metrics.WarmRequest((int)response.StatusCode is >= 200 and < 400);
             return new UrlResult(url.ToString(), (int)response.StatusCode,
                 response.Headers.TryGetValues(CacheStatus.HeaderName, out var values) ? string.Join(", ", values) : null);

@@ -11,6 +11,9 @@ internal static class WarmingServiceCollectionExtensions
         services.Configure<WarmingOptions>(configuration.GetSection(WarmingOptions.Section));
         services.AddSingleton<WarmMarker>();
         services.AddSingleton<Hosting.PublicAddress>();
+        services.AddHttpClient(Warmer.HttpClientName, client => client.Timeout = TimeSpan.FromSeconds(60))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false, MaxConnectionsPerServer = 16 })
+            .RemoveAllLoggers(); // else a log line per warm request (up to 50,000 a cycle) at Information
         services.AddSingleton<Warmer>();
         services.AddHostedService(sp => sp.GetRequiredService<Warmer>());
         return services;

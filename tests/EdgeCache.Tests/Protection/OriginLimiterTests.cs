@@ -86,6 +86,64 @@ public sealed class OriginLimiterTests
         Assert.True(afterReload.IsAcquired);
     }
 
+    [Fact]
+    public async Task CapChangedWhileReadersWait_QueuedReaderStillGetsTheSlotReleasedOnTheOldCap()
+    {
+        var options = new ChangingOptions(new OriginProtectionOptions { MaxConcurrentRequests = 1, QueueLength = 1, MaxConcurrentRequestsPerClient = 0 });
+        using var limiter = new OriginLimiter(options);
+        var held = await limiter.AcquireAsync("site", background: false, client: null, default);
+        var waiting = limiter.AcquireAsync("site", background: false, client: null, default).AsTask();
+
+        options.Change(new OriginProtectionOptions { MaxConcurrentRequests = 1, QueueLength = 1, MaxConcurrentRequestsPerClient = 0 });
+        using var afterReload = await limiter.AcquireAsync("site", background: false, client: null, default);
+        Assert.False(waiting.IsCompleted, "still queued on the old limiter");
+        held.Dispose();
+        using var queued = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.True(afterReload.IsAcquired, "new requests are counted on the new limiter");
+        Assert.True(queued.IsAcquired, "the reload dropped nobody waiting");
+    }
+
+    [Fact]
+    public async Task Reader_PastCap_WaitsForAReleasedSlot_PastQueue_Refused()
+    {
+        using var limiter = new OriginLimiter(new StaticOptions(new OriginProtectionOptions { MaxConcurrentRequests = 1, QueueLength = 1 }));
+        var held = await limiter.AcquireAsync("site", background: false, client: null, default);
+        var waiting = limiter.AcquireAsync("site", background: false, client: null, default).AsTask();
+
+        using var refused = await limiter.AcquireAsync("site", background: false, client: null, default);
+        using var background = await limiter.AcquireAsync("site", background: true, client: null, default);
+        Assert.False(waiting.IsCompleted);
+        held.Dispose();
+        using var queued = await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.False(refused.IsAcquired, "past the queue");
+        Assert.False(background.IsAcquired, "background work never queues");
+        Assert.True(queued.IsAcquired);
+    }
+
+    [Fact]
+    public async Task QueuedReaderCancelled_ItsClientShareAndQueuePlaceGivenBack()
+    {
+        using var limiter = new OriginLimiter(new StaticOptions(new OriginProtectionOptions
+        {
+            MaxConcurrentRequests = 1, QueueLength = 1, MaxConcurrentRequestsPerClient = 1,
+        }));
+        var client = IPAddress.Parse("192.0.2.7");
+        using var held = await limiter.AcquireAsync("site", background: false, IPAddress.Parse("192.0.2.8"), default);
+        using var cancel = new CancellationTokenSource();
+        var waiting = limiter.AcquireAsync("site", background: false, client, cancel.Token).AsTask();
+
+        cancel.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
+        var again = limiter.AcquireAsync("site", background: false, client, default).AsTask();
+
+        Assert.False(again.IsCompleted, "queued again: the cancelled request held neither the client's share nor the queue place");
+        held.Dispose();
+        using var lease = await again.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(lease.IsAcquired);
+    }
+
     private sealed class ChangingOptions(OriginProtectionOptions value) : IOptionsMonitor<OriginProtectionOptions>
     {
         private Action<OriginProtectionOptions, string?>? _listener;

@@ -1,6 +1,7 @@
 using EdgeCache.Caching.Entries;
 using EdgeCache.Rules;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 
 namespace EdgeCache.Caching.Policy;
@@ -11,6 +12,13 @@ namespace EdgeCache.Caching.Policy;
 /// </summary>
 internal static class CachePolicy
 {
+    /// <summary>
+    /// The longest freshness an origin can grant: RFC 9111 1.2.2's cap on delta-seconds (2^31 s, about
+    /// 68 years), applied to <c>Expires</c> too, so <c>Expires: Fri, 31 Dec 9999 23:59:59 GMT</c> is no
+    /// fresher than <c>max-age=2147483648</c> and response time plus lifetime stays a valid date.
+    /// </summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromSeconds(int.MaxValue);
+
     /// <summary>Why a request must not use the cache at all, or null when it may.</summary>
     public static string? BypassReason(string method, IHeaderDictionary requestHeaders, CacheRule rule)
     {
@@ -121,7 +129,7 @@ internal static class CachePolicy
             }
         }
 
-        var date = HttpDates.Parse(responseHeaders.Date.ToString()) ?? responseTime;
+        var date = ParseDate(responseHeaders.Date) ?? responseTime;
         var explicitLifetime = ExplicitLifetime(cc, responseHeaders, date);
         // Shared with other readers only when the origin marked it shareable (RFC 9111 3.5's spirit for Cookie).
         var credentialed = (credentials & RequestCredentials.Cookie) != 0 && rule.Ttl is null && !cc.Public && !cc.SharedMaxAge.Present;
@@ -191,8 +199,9 @@ internal static class CachePolicy
         if (headers.ContainsKey(HeaderNames.Expires))
         {
             // RFC 9111 5.3: an invalid date, "0" in particular, represents a time in the past.
-            var expires = HttpDates.Parse(headers.Expires.ToString());
-            return expires is { } e && e > date ? e - date : TimeSpan.Zero;
+            return ParseDate(headers.Expires) is { } expires && expires > date
+                ? (expires - date < MaxLifetime ? expires - date : MaxLifetime)
+                : TimeSpan.Zero;
         }
         return null;
     }
@@ -204,7 +213,7 @@ internal static class CachePolicy
     /// <summary>RFC 9111 4.2.2: a fraction of the time since Last-Modified, capped.</summary>
     public static TimeSpan HeuristicLifetime(IHeaderDictionary headers, DateTimeOffset date, CacheOptions options)
     {
-        var lastModified = HttpDates.Parse(headers.LastModified.ToString());
+        var lastModified = ParseDate(headers.LastModified);
         if (lastModified is not { } modified || modified >= date)
         {
             return TimeSpan.Zero;
@@ -301,8 +310,8 @@ internal static class CachePolicy
         {
             return false;
         }
-        var ifModifiedSince = HttpDates.Parse(requestHeaders.IfModifiedSince.ToString());
-        var lastModified = HttpDates.Parse(entry.LastModified);
+        var ifModifiedSince = ParseDate(requestHeaders.IfModifiedSince);
+        var lastModified = ParseDate(entry.LastModified);
         return ifModifiedSince is { } since && lastModified is { } modified && modified <= since;
     }
 
@@ -330,6 +339,13 @@ internal static class CachePolicy
         }
         return merged;
     }
+
+    /// <summary>
+    /// An HTTP-date (RFC 9110 5.6.7) in any of its three forms, IMF-fixdate and the obsolete RFC 850
+    /// and asctime ones an old origin may still send; null when absent or invalid.
+    /// </summary>
+    private static DateTimeOffset? ParseDate(StringValues value) =>
+        HeaderUtilities.TryParseDate(value.ToString(), out var date) ? date : null;
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

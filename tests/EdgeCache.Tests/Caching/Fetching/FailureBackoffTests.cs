@@ -49,6 +49,8 @@ public sealed class FailureBackoffTests
     [InlineData("soon", null)]
     [InlineData("99999999999", 60)]               // a hostile origin cannot silence a URL for days
     [InlineData("Mon, 23 Nov 2026 12:00:45 GMT", 45)]
+    [InlineData("Monday, 23-Nov-26 12:00:45 GMT", 45)] // obsolete RFC 850 form
+    [InlineData("Mon Nov 23 12:00:45 2026", 45)]       // obsolete asctime form
     [InlineData("Mon, 23 Nov 2026 11:00:00 GMT", null)] // in the past
     [InlineData("Fri, 31 Dec 9999 23:59:59 GMT", 60)]
     public void RetryAfter_SecondsOrDate_Bounded(string value, int? seconds)

@@ -4,6 +4,7 @@ using EdgeCache.Caching.Policy;
 using EdgeCache.Rules;
 using EdgeCache.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace EdgeCache.Tests.Caching.Policy;
 
@@ -14,7 +15,7 @@ public sealed class CachePolicyTests
 
     private static HeaderDictionary Headers(params (string Name, string Value)[] headers)
     {
-        var dictionary = new HeaderDictionary { ["Date"] = HttpDates.Format(Now) };
+        var dictionary = new HeaderDictionary { ["Date"] = HeaderUtilities.FormatDate(Now) };
         foreach (var (name, value) in headers)
         {
             dictionary.Append(name, value);
@@ -42,7 +43,7 @@ public sealed class CachePolicyTests
         StaleIfError = sie,
         Flags = flags,
         ETag = "\"e1\"",
-        LastModified = HttpDates.Format(Now.AddDays(-1)),
+        LastModified = HeaderUtilities.FormatDate(Now.AddDays(-1)),
     };
 
     [Fact]
@@ -83,11 +84,11 @@ public sealed class CachePolicyTests
 
     [Fact]
     public void EvaluateResponse_MaxAgeOverExpires_MaxAgeWins() =>
-        Assert.Equal(TimeSpan.FromSeconds(10), Evaluate(Headers(("Cache-Control", "max-age=10"), ("Expires", HttpDates.Format(Now.AddHours(1))))).FreshnessLifetime);
+        Assert.Equal(TimeSpan.FromSeconds(10), Evaluate(Headers(("Cache-Control", "max-age=10"), ("Expires", HeaderUtilities.FormatDate(Now.AddHours(1))))).FreshnessLifetime);
 
     [Fact]
     public void EvaluateResponse_Expires_LifetimeIsExpiresMinusDate() =>
-        Assert.Equal(TimeSpan.FromMinutes(5), Evaluate(Headers(("Expires", HttpDates.Format(Now.AddMinutes(5))))).FreshnessLifetime);
+        Assert.Equal(TimeSpan.FromMinutes(5), Evaluate(Headers(("Expires", HeaderUtilities.FormatDate(Now.AddMinutes(5))))).FreshnessLifetime);
 
     [Fact]
     public void EvaluateResponse_InvalidExpires_StaleNotError()
@@ -97,6 +98,55 @@ public sealed class CachePolicyTests
         Assert.True(decision.Storable);
         Assert.Equal(TimeSpan.Zero, decision.FreshnessLifetime);
     }
+
+    // RFC 9110 5.6.7: a recipient accepts all three HTTP-date forms; old origins still send the obsolete ones.
+    [Theory]
+    [InlineData("Sun, 06 Nov 1994 08:49:37 GMT", "Sun, 06 Nov 1994 08:48:37 GMT")]
+    [InlineData("Sunday, 06-Nov-94 08:49:37 GMT", "Sun, 06 Nov 1994 08:48:37 GMT")]
+    [InlineData("Sun Nov  6 08:49:37 1994", "Sun, 06 Nov 1994 08:48:37 GMT")]
+    [InlineData("Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:48:37 GMT")]
+    [InlineData("Sun, 06 Nov 1994 08:49:37 GMT", "Sun Nov  6 08:48:37 1994")]
+    public void EvaluateResponse_ExpiresAndDateInAnyHttpDateForm_LifetimeIsExpiresMinusDate(string expires, string date)
+    {
+        var headers = new HeaderDictionary { ["Date"] = date, ["Expires"] = expires };
+
+        Assert.Equal(TimeSpan.FromSeconds(60), Evaluate(headers).FreshnessLifetime);
+    }
+
+    [Theory]
+    [InlineData("garbage")]
+    [InlineData("-1")]
+    [InlineData("Sun, 06 Nov 1994 25:49:37 GMT")]
+    [InlineData("Sun, 31 Feb 2027 08:49:37 GMT")]
+    [InlineData("2027-01-01T00:00:00Z")]
+    public void EvaluateResponse_GarbageExpires_AlreadyExpired(string expires)
+    {
+        // RFC 9111 5.3: an invalid Expires represents a time in the past, whatever else the response has.
+        var decision = Evaluate(Headers(("Expires", expires), ("Last-Modified", HeaderUtilities.FormatDate(Now.AddDays(-30)))));
+        var withoutValidators = Evaluate(Headers(("Expires", expires)));
+
+        Assert.Equal(TimeSpan.Zero, decision.FreshnessLifetime);
+        Assert.Equal(CacheEntryFlags.None, decision.Flags); // not heuristic: an invalid Expires is not an absent one
+        Assert.Equal("no-freshness", withoutValidators.Reason);
+    }
+
+    [Fact]
+    public void EvaluateResponse_ExpiresInYear9999_NoFresherThanTheLargestMaxAge()
+    {
+        var decision = Evaluate(Headers(("Expires", "Fri, 31 Dec 9999 23:59:59 GMT")));
+
+        Assert.Equal(Evaluate(Headers(("Cache-Control", "max-age=99999999999"))).FreshnessLifetime, decision.FreshnessLifetime);
+        // The entry's end (response time, lifetime, grace) is still a date.
+        Assert.True((Now + decision.FreshnessLifetime + decision.StaleIfError).Year < 2100);
+    }
+
+    [Fact]
+    public void EvaluateResponse_DateInYear1AndExpiresInYear9999_Capped() =>
+        Assert.Equal(CachePolicy.MaxLifetime, Evaluate(new HeaderDictionary
+        {
+            ["Date"] = "Mon, 01 Jan 0001 00:00:00 GMT",
+            ["Expires"] = "Fri, 31 Dec 9999 23:59:59 GMT",
+        }).FreshnessLifetime);
 
     [Fact]
     public void EvaluateResponse_InvalidMaxAge_Stale() =>
@@ -139,15 +189,15 @@ public sealed class CachePolicyTests
 
     [Fact]
     public void EvaluateResponse_HeuristicStatusWithLastModified_TenPercentOfAge() =>
-        Assert.Equal(TimeSpan.FromHours(1), Evaluate(Headers(("Last-Modified", HttpDates.Format(Now.AddHours(-10))))).FreshnessLifetime);
+        Assert.Equal(TimeSpan.FromHours(1), Evaluate(Headers(("Last-Modified", HeaderUtilities.FormatDate(Now.AddHours(-10))))).FreshnessLifetime);
 
     [Fact]
     public void EvaluateResponse_HeuristicLifetime_Capped() =>
-        Assert.Equal(TimeSpan.FromDays(1), Evaluate(Headers(("Last-Modified", HttpDates.Format(Now.AddDays(-365))))).FreshnessLifetime);
+        Assert.Equal(TimeSpan.FromDays(1), Evaluate(Headers(("Last-Modified", HeaderUtilities.FormatDate(Now.AddDays(-365))))).FreshnessLifetime);
 
     [Fact]
     public void EvaluateResponse_NonHeuristicStatusWithoutFreshness_NotStorable() =>
-        Assert.Equal("no-freshness", Evaluate(Headers(("Last-Modified", HttpDates.Format(Now.AddHours(-10)))), status: 302).Reason);
+        Assert.Equal("no-freshness", Evaluate(Headers(("Last-Modified", HeaderUtilities.FormatDate(Now.AddHours(-10)))), status: 302).Reason);
 
     [Fact]
     public void EvaluateResponse_RuleTtl_OverridesOrigin() =>
@@ -199,7 +249,7 @@ public sealed class CachePolicyTests
     [InlineData("ETag", "\"e\"")]
     public void EvaluateResponse_CookieRequestWithoutPositiveFreshness_NotStorable(string name, string value)
     {
-        var headers = name == "Last-Modified" ? Headers((name, HttpDates.Format(Now.AddDays(-30)))) : Headers((name, value));
+        var headers = name == "Last-Modified" ? Headers((name, HeaderUtilities.FormatDate(Now.AddDays(-30)))) : Headers((name, value));
 
         Assert.Equal("cookie", Evaluate(headers, credentials: RequestCredentials.Cookie).Reason);
     }
@@ -209,7 +259,7 @@ public sealed class CachePolicyTests
     [InlineData("s-maxage=60")]
     [InlineData("public")]
     public void EvaluateResponse_CookieRequestMarkedShareable_Storable(string cacheControl) =>
-        Assert.True(Evaluate(Headers(("Cache-Control", cacheControl), ("Last-Modified", HttpDates.Format(Now.AddDays(-30)))),
+        Assert.True(Evaluate(Headers(("Cache-Control", cacheControl), ("Last-Modified", HeaderUtilities.FormatDate(Now.AddDays(-30)))),
             credentials: RequestCredentials.Cookie).Storable);
 
     [Fact]
@@ -280,7 +330,7 @@ public sealed class CachePolicyTests
 
     [Fact]
     public void EvaluateResponse_HeuristicLifetime_MarkedHeuristic() =>
-        Assert.Equal(CacheEntryFlags.HeuristicFreshness, Evaluate(Headers(("Last-Modified", HttpDates.Format(Now.AddHours(-10))))).Flags);
+        Assert.Equal(CacheEntryFlags.HeuristicFreshness, Evaluate(Headers(("Last-Modified", HeaderUtilities.FormatDate(Now.AddHours(-10))))).Flags);
 
     [Fact]
     public void Classify_HeuristicEntryForCookieReader_StaleUntilConfirmed()
@@ -302,7 +352,7 @@ public sealed class CachePolicyTests
     [Fact]
     public void EvaluateResponse_DateInPast_ApparentAge() =>
         Assert.Equal(TimeSpan.FromSeconds(20), CachePolicy.EvaluateResponse(200,
-            new HeaderDictionary { ["Date"] = HttpDates.Format(Now.AddSeconds(-20)), ["Cache-Control"] = "max-age=60" },
+            new HeaderDictionary { ["Date"] = HeaderUtilities.FormatDate(Now.AddSeconds(-20)), ["Cache-Control"] = "max-age=60" },
             RequestCredentials.None, CacheRule.Default, Options, Now, Now).InitialAge);
 
     [Fact]
@@ -339,11 +389,25 @@ public sealed class CachePolicyTests
 
     [Fact]
     public void IsNotModified_IfModifiedSinceAfterLastModified_True() =>
-        Assert.True(CachePolicy.IsNotModified(Entry(TimeSpan.Zero), new HeaderDictionary { ["If-Modified-Since"] = HttpDates.Format(Now) }));
+        Assert.True(CachePolicy.IsNotModified(Entry(TimeSpan.Zero), new HeaderDictionary { ["If-Modified-Since"] = HeaderUtilities.FormatDate(Now) }));
 
     [Fact]
     public void IsNotModified_IfModifiedSinceBeforeLastModified_False() =>
-        Assert.False(CachePolicy.IsNotModified(Entry(TimeSpan.Zero), new HeaderDictionary { ["If-Modified-Since"] = HttpDates.Format(Now.AddDays(-2)) }));
+        Assert.False(CachePolicy.IsNotModified(Entry(TimeSpan.Zero), new HeaderDictionary { ["If-Modified-Since"] = HeaderUtilities.FormatDate(Now.AddDays(-2)) }));
+
+    [Theory]
+    [InlineData("Sunday, 22-Nov-26 12:00:00 GMT", true)]
+    [InlineData("Sun Nov 22 12:00:00 2026", true)]
+    [InlineData("Friday, 20-Nov-26 12:00:00 GMT", false)]
+    [InlineData("Fri Nov 20 12:00:00 2026", false)]
+    [InlineData("yesterday", false)]
+    public void IsNotModified_IfModifiedSinceInObsoleteForm_ComparedAsADate(string ifModifiedSince, bool notModified) =>
+        Assert.Equal(notModified, CachePolicy.IsNotModified(Entry(TimeSpan.Zero), new HeaderDictionary { ["If-Modified-Since"] = ifModifiedSince }));
+
+    [Fact]
+    public void IsNotModified_StoredLastModifiedInAsctimeForm_ComparedAsADate() =>
+        Assert.True(CachePolicy.IsNotModified(Entry(TimeSpan.Zero) with { LastModified = "Sat Nov 21 12:00:00 2026" },
+            new HeaderDictionary { ["If-Modified-Since"] = HeaderUtilities.FormatDate(Now.AddHours(-1)) }));
 
     [Fact]
     public void MergeNotModified_NewCacheControlReplacesOldButBodyHeadersKept()
