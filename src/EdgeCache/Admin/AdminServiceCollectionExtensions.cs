@@ -1,4 +1,3 @@
-using EdgeCache.Metrics;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -6,13 +5,11 @@ namespace EdgeCache.Admin;
 
 internal static class AdminServiceCollectionExtensions
 {
-    /// <summary>Operations: purges and the admin API's settings, the metrics and their Prometheus exporter.</summary>
+    /// <summary>Operations: purges and the admin API's settings.</summary>
     public static IServiceCollection AddEdgeCacheAdmin(this IServiceCollection services, IConfiguration configuration)
     {
         services.Configure<AdminOptions>(configuration.GetSection(AdminOptions.Section));
         services.AddSingleton<PurgeService>();
-        services.AddSingleton<EdgeCacheMetrics>();
-        services.AddSingleton<PrometheusExporter>();
         return services;
     }
 }

@@ -60,4 +60,7 @@ internal static class EventIds
     public const int WarmingResumed = 7004;
     public const int SitemapFailed = 7005;
     public const int WarmingCycleFailed = 7006;
+
+    // Metrics
+    public const int MetricsReadFailed = 8001;
 }

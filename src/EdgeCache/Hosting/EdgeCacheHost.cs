@@ -18,6 +18,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Prometheus;
 
 namespace EdgeCache.Hosting;
 
@@ -94,6 +95,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         services.AddOutageCoverage(configuration);
         services.AddWarming(configuration);
         services.AddEdgeCacheAdmin(configuration);
+        services.AddEdgeCacheMetrics();
 
         var proxyConfig = string.IsNullOrWhiteSpace(options.Origin)
             ? configuration.GetSection("ReverseProxy")
@@ -152,8 +154,8 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         builder.Services.AddSingleton(proxy.Services.GetRequiredService<ILoggerFactory>());
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
-        var exporter = proxy.Services.GetRequiredService<PrometheusExporter>();
-        app.MapGet("/metrics", () => Results.Text(exporter.Scrape(), PrometheusExporter.ContentType));
+        var registry = proxy.Services.GetRequiredService<CollectorRegistry>();
+        app.MapMetrics(settings => settings.Registry = registry);
         AdminEndpoints.Map(app, proxy.Services);
         return app;
     }
@@ -167,7 +169,10 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         // Resolve the store now so the disk index scan starts with the process, not with the first
         // request, and other nodes' purges are heard from the start.
         Proxy.Services.GetRequiredService<TieredStore>();
+        // The metrics count from the start, not from the first scrape.
         Proxy.Services.GetRequiredService<EdgeCacheMetrics>();
+        Proxy.Services.GetRequiredService<MeterBridge>();
+        Proxy.Services.GetRequiredService<ProcessMetrics>();
         await Proxy.StartAsync(cancellationToken);
         Proxy.Services.GetRequiredService<PublicAddress>().Set(ProxyAddress);
         await Management.StartAsync(cancellationToken);

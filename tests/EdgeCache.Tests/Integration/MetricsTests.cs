@@ -96,11 +96,7 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.Contains("http_server_request_duration_seconds_bucket", after);
         Assert.Contains("process_resident_memory_bytes", after);
 
-        var watch = Stopwatch.StartNew();
-        while (Value(await ScrapeAsync(), $"edgecache_degraded{{site=\"{Site}\"}}") != 1 && watch.Elapsed < TimeSpan.FromSeconds(15))
-        {
-            await Task.Delay(100);
-        }
+        await Eventually(async () => Value(await ScrapeAsync(), $"edgecache_degraded{{site=\"{Site}\"}}") == 1, "edgecache_degraded 1", seconds: 15);
         var degraded = await ScrapeAsync();
         Assert.Equal(1, Value(degraded, $"edgecache_degraded{{site=\"{Site}\"}}"));
         Assert.Equal(0, Value(degraded, $"edgecache_origin_up{{cluster=\"{Site}\",destination=\"origin\"}}"));
@@ -155,10 +151,95 @@ public sealed class MetricsTests : IAsyncLifetime
         Assert.True(promtool.ExitCode == 0, problems);
     }
 
+    private static string ReadmePath => Path.Combine(Path.GetDirectoryName(TestProxy.RepositoryTemplates)!, "README.md");
+
+    /// <summary>The rows of the README's metrics table: metric names, type, label names.</summary>
+    private static async Task<List<(string[] Names, string Type, string[] Labels)>> ReadmeSeriesAsync()
+    {
+        var readme = await File.ReadAllTextAsync(ReadmePath);
+        var start = readme.IndexOf("\n## Metrics\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "README has no Metrics section");
+        var section = readme[start..readme.IndexOf("\n## ", start + 1, StringComparison.Ordinal)];
+        static string[] Quoted(string cell) => Regex.Matches(cell, "`([^`]+)`").Select(m => m.Groups[1].Value).ToArray();
+        return section.Split('\n')
+            .Where(line => line.StartsWith("| `", StringComparison.Ordinal))
+            .Select(line => line.Split('|').Select(cell => cell.Trim()).ToArray())
+            .Select(cells => (Quoted(cells[1]), cells[2], Quoted(cells[3])))
+            .ToList();
+    }
+
+    /// <summary>The label names of each sample of <paramref name="name"/> (a histogram's buckets, sum and count), <c>le</c> left out.</summary>
+    private static List<string[]> SampleLabels(string scrape, string name, bool histogram) =>
+        Regex.Matches(scrape, "^" + Regex.Escape(name) + (histogram ? "(?:_bucket|_sum|_count)" : "") + "(?:\\{(?<labels>.*)\\})? \\S+$", RegexOptions.Multiline)
+            .Select(m => Regex.Matches(m.Groups["labels"].Value, "(\\w+)=\"").Select(l => l.Groups[1].Value).Where(l => l != "le").Order(StringComparer.Ordinal).ToArray())
+            .ToList();
+
+    [Fact]
+    public async Task FreshStart_EveryReadmeSeries_PresentWithItsTypeAndLabels()
+    {
+        var scrape = await ScrapeAsync(); // before any request
+        var rows = await ReadmeSeriesAsync();
+
+        var typed = rows.Where(r => r.Type.Length > 0).ToList();
+        Assert.True(typed.Count > 10, "the README's metrics table was not found");
+        foreach (var (names, type, labels) in typed)
+        {
+            var name = Assert.Single(names);
+            Assert.Contains($"# TYPE {name} {type}\n", scrape);
+            var samples = SampleLabels(scrape, name, type == "histogram");
+            Assert.True(samples.Count > 0, $"{name}: no series on a fresh start");
+            var documented = string.Join(",", labels.Order(StringComparer.Ordinal));
+            Assert.All(samples, sample => Assert.Equal(documented, string.Join(",", sample)));
+        }
+        foreach (var name in rows.Where(r => r.Type.Length == 0).SelectMany(r => r.Names).Where(n => !n.Contains('*')))
+        {
+            Assert.Matches(new Regex("^" + Regex.Escape(name) + " \\S+$", RegexOptions.Multiline), scrape);
+        }
+    }
+
+    [Fact]
+    public async Task Scrape_AfterAFetch_EveryReadmeRuntimeFamilyPresent()
+    {
+        await _proxy.Client.GetStringAsync("/a"); // a miss: Kestrel, hosting, and the origin fetch's HttpClient
+        var scrape = await ScrapeAsync();
+
+        var prefixes = (await ReadmeSeriesAsync()).SelectMany(r => r.Names).Where(n => n.EndsWith('*')).Select(n => n.TrimEnd('*')).ToList();
+
+        Assert.NotEmpty(prefixes);
+        Assert.All(prefixes, prefix =>
+            Assert.Matches(new Regex("^# TYPE " + Regex.Escape(prefix) + "\\w+ (counter|gauge|histogram)$", RegexOptions.Multiline), scrape));
+    }
+
+    [Fact]
+    public async Task TwoNodesInOneProcess_EachScrape_CountsOnlyItsOwnRequests()
+    {
+        // Two more nodes beside this class's own, with the default health settings (this class's
+        // 200 ms probe timeout can mark the origin down while two nodes start on a loaded machine).
+        await using var one = await TestProxy.StartAsync(_origin.Address, clock: _clock);
+        await using var other = await TestProxy.StartAsync(_origin.Address, clock: _clock);
+
+        await one.Client.GetStringAsync("/a");                     // miss
+        await one.Client.GetStringAsync("/a");                     // hit
+        await other.Client.GetStringAsync("/b");                   // miss, on the other node
+
+        static double ServerRequests(string scrape) => Regex.Matches(scrape, "^http_server_request_duration_seconds_count\\{.*\\} (\\S+)$", RegexOptions.Multiline)
+            .Sum(m => double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture));
+        // ASP.NET Core records a request's duration once it has ended, which may be after the client has the answer.
+        await Eventually(async () => ServerRequests(await one.Management.GetStringAsync("/metrics")) == 2
+            && ServerRequests(await other.Management.GetStringAsync("/metrics")) == 1,
+            "http_server_request_duration_seconds counting 2 requests on one node and 1 on the other");
+        var mine = await one.Management.GetStringAsync("/metrics");
+        var theirs = await other.Management.GetStringAsync("/metrics");
+
+        static double Requests(string scrape, string outcome) => Value(scrape, $"edgecache_requests_total{{outcome=\"{outcome}\",site=\"{Site}\"}}");
+        Assert.Equal((1, 1), (Requests(mine, "miss"), Requests(mine, "hit")));
+        Assert.Equal((1, 0), (Requests(theirs, "miss"), Requests(theirs, "hit")));
+    }
+
     [Fact]
     public async Task ReadmeAlertRule_PassesPromtoolCheckRules()
     {
-        var readme = await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(TestProxy.RepositoryTemplates)!, "README.md"));
+        var readme = await File.ReadAllTextAsync(ReadmePath);
         var start = readme.IndexOf("groups:\n", StringComparison.Ordinal);
         Assert.True(start >= 0, "README has no alert rule");
         var rules = Path.Combine(TempDirectory.Create("rules"), "rules.yml");
@@ -202,26 +283,21 @@ public sealed class MetricsTests : IAsyncLifetime
         try
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(5) };
-            var watch = Stopwatch.StartNew();
             JsonElement result = default;
-            while (watch.Elapsed < TimeSpan.FromSeconds(60))
+            await Eventually(async () =>
             {
                 try
                 {
-                    var json = await client.GetStringAsync("/api/v1/query?query=edgecache_requests_total");
+                    // Every outcome's series exists from the start at 0: the one miss tells this scrape from the first.
+                    var json = await client.GetStringAsync($"/api/v1/query?query=edgecache_requests_total{{outcome=\"miss\",site=\"{Site}\"}}");
                     result = JsonDocument.Parse(json).RootElement.GetProperty("data").GetProperty("result");
-                    if (result.GetArrayLength() > 0)
-                    {
-                        break;
-                    }
+                    return result.GetArrayLength() == 1 && result[0].GetProperty("value")[1].GetString() == "1";
                 }
                 catch (HttpRequestException)
                 {
-                    // not listening yet
+                    return false; // not listening yet
                 }
-                await Task.Delay(500);
-            }
-            Assert.True(result.ValueKind == JsonValueKind.Array && result.GetArrayLength() > 0, "Prometheus never returned edgecache_requests_total");
+            }, "Prometheus returning the miss in edgecache_requests_total", seconds: 60);
             Assert.Equal("edgecache_requests_total", result[0].GetProperty("metric").GetProperty("__name__").GetString());
         }
         finally
