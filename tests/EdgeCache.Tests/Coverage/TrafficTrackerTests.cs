@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using EdgeCache.Coverage;
 using EdgeCache.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -7,7 +8,7 @@ namespace EdgeCache.Tests.Coverage;
 
 public sealed class TrafficTrackerTests
 {
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 22, 12, 0, 0, TimeSpan.Zero));
 
     private TrafficTracker Tracker(int trackedKeys = 100) => new(
         new StaticOptions(new CoverageOptions { HalfLife = TimeSpan.FromMinutes(20), TrackedKeys = trackedKeys }), _clock);

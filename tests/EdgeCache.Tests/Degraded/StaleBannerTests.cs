@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text;
 using EdgeCache.Degraded;
 using EdgeCache.Tests.Infrastructure;
@@ -21,7 +22,7 @@ public sealed class StaleBannerTests
     [Fact]
     public async Task StalePage_RuleAsksForBanner_ReaderSeesNoticeAndPage()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var origin = await TestOrigin.StartAsync();
         origin.Clock = clock;
         origin.RespondWith("<html><body><p>The article</p></body></html>", ("Cache-Control", "public, max-age=60"), ("Content-Type", "text/html; charset=utf-8"));

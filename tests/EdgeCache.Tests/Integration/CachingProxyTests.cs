@@ -67,7 +67,7 @@ public sealed class CachingProxyTests : IAsyncLifetime
     [Fact]
     public async Task Get_StaleWithETag_RevalidatesWith304AndRefreshesFreshness()
     {
-        var clock = new ManualClock();
+        var clock = new HostClock();
         _origin.Clock = clock;
         _origin.RespondWith("v1", ("Cache-Control", "public, max-age=10"), ("ETag", "\"v1\""));
         await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);
@@ -90,7 +90,7 @@ public sealed class CachingProxyTests : IAsyncLifetime
     {
         // Like Varnish's default grace: a page that expired less than 10 s ago (and whose origin
         // did not forbid it) is served at once while one background request revalidates it.
-        var clock = new ManualClock();
+        var clock = new HostClock();
         _origin.Clock = clock;
         _origin.RespondWith("v1", ("Cache-Control", "public, max-age=10"), ("ETag", "\"v1\""));
         await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);
@@ -118,7 +118,7 @@ public sealed class CachingProxyTests : IAsyncLifetime
     [Fact]
     public async Task Get_StaleAndChanged_ReplacesStoredCopy()
     {
-        var clock = new ManualClock();
+        var clock = new HostClock();
         _origin.Clock = clock;
         _origin.RespondWith("v1", ("Cache-Control", "public, max-age=10"), ("ETag", "\"v1\""));
         await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);
@@ -218,7 +218,7 @@ public sealed class CachingProxyTests : IAsyncLifetime
     [Fact]
     public async Task Get_WithinStaleWhileRevalidate_ServesStaleAtOnceAndRefreshesOnceInBackground()
     {
-        var clock = new ManualClock();
+        var clock = new HostClock();
         _origin.Clock = clock;
         _origin.RespondWith("old", ("Cache-Control", "public, max-age=10, stale-while-revalidate=60"));
         await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);
@@ -389,7 +389,7 @@ public sealed class CachingProxyTests : IAsyncLifetime
     [Fact]
     public async Task Get_RuleTtlAndIgnoredQuery_CachesUncacheableResponseUnderOneKey()
     {
-        var clock = new ManualClock();
+        var clock = new HostClock();
         _origin.Clock = clock;
         _origin.RespondWith("article", ("Cache-Control", "max-age=0"));
         await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock, extraArgs:
@@ -406,7 +406,7 @@ public sealed class CachingProxyTests : IAsyncLifetime
     [Fact]
     public async Task Get_OriginErrorWithStoredCopy_ServesStaleAndKeepsCopy()
     {
-        var clock = new ManualClock();
+        var clock = new HostClock();
         _origin.Clock = clock;
         _origin.RespondWith("good", ("Cache-Control", "public, max-age=10, stale-if-error=3600"));
         await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);

@@ -139,7 +139,7 @@ public sealed class ContinuousCachingTests : IAsyncLifetime
     {
         _origin.Respond(context => _origin.Answer(context, "x",
             ("Cache-Control", context.Request.Path.StartsWithSegments("/live") ? "no-store" : PageCacheControl)));
-        var clock = new ManualClock();
+        var clock = new HostClock();
         _origin.Clock = clock;
         await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock, extraArgs: ["--EdgeCache:Admin:Token=" + Token]);
         for (var i = 0; i < 20; i++)
@@ -166,7 +166,7 @@ public sealed class ContinuousCachingTests : IAsyncLifetime
     [Fact]
     public async Task Spike_200ConcurrentReadersOnOneExpiredPage_OneOriginRequest()
     {
-        var clock = new ManualClock();
+        var clock = new HostClock();
         _origin.Clock = clock;
         _origin.Respond(async context =>
         {
@@ -220,7 +220,7 @@ public sealed class ContinuousCachingTests : IAsyncLifetime
     [Fact]
     public async Task RefreshAhead_PopularPageNearExpiry_RevalidatedBeforeItGoesStale()
     {
-        var clock = new ManualClock();
+        var clock = new HostClock();
         _origin.Clock = clock;
         _origin.RespondWith("popular", ("Cache-Control", "public, max-age=100"), ("ETag", "\"p1\""));
         await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);

@@ -19,7 +19,7 @@ public sealed class DegradedModeTests : IAsyncLifetime
     private static readonly TimeSpan Deadline = TimeSpan.FromMilliseconds(400);
 
     private TestOrigin _origin = null!;
-    private readonly ManualClock _clock = new();
+    private readonly HostClock _clock = new();
     private TestProxy _proxy = null!;
 
     public async Task InitializeAsync()

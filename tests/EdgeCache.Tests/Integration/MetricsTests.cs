@@ -11,7 +11,7 @@ namespace EdgeCache.Tests.Integration;
 /// <summary>The /metrics endpoint as an operator's Prometheus sees it.</summary>
 public sealed class MetricsTests : IAsyncLifetime
 {
-    private readonly ManualClock _clock = new();
+    private readonly HostClock _clock = new();
     private TestOrigin _origin = null!;
     private TestProxy _proxy = null!;
 

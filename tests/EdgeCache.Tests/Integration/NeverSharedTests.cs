@@ -178,7 +178,7 @@ public sealed class NeverSharedTests : IAsyncLifetime
     public async Task VictimThenAnonymous_WithinDefaultGrace_AnonymousGetsOwnPage(string variant)
     {
         ServeAccountPages(variant, TimeSpan.Zero);
-        var clock = new ManualClock();
+        var clock = new HostClock();
         await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);
         Assert.Equal("page for victim", await GetAsUser(proxy, "/account/dashboard", "victim"));
         clock.Advance(TimeSpan.FromSeconds(1)); // well within the built-in 10 s grace
@@ -516,7 +516,7 @@ public sealed class NeverSharedTests : IAsyncLifetime
     {
         // A failure caused by one reader's credentials (a broken session, a per-user rate limit)
         // must not hold the page back from everyone else through the per-URL backoff.
-        var clock = new ManualClock();
+        var clock = new HostClock();
         _origin.Clock = clock;
         var version = "v1";
         _origin.Respond(context =>

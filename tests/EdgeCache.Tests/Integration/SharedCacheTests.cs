@@ -13,7 +13,7 @@ namespace EdgeCache.Tests.Integration;
 public sealed class SharedCacheTests : IAsyncLifetime
 {
     private const string Token = "test-admin-token-0123456789";
-    private readonly ManualClock _clock = new();
+    private readonly HostClock _clock = new();
     private RedisServer _redis = null!;
     private TestOrigin _origin = null!;
     private TestProxy _a = null!;

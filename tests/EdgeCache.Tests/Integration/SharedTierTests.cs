@@ -18,7 +18,7 @@ namespace EdgeCache.Tests.Integration;
 public abstract class SharedTierTests : IAsyncLifetime
 {
     private const string Token = "test-admin-token-0123456789";
-    private readonly ManualClock _clock = new();
+    private readonly HostClock _clock = new();
     private readonly string _redis;
     // Each test has its own keys in the shared server or cluster.
     private readonly string _instance = $"test-{Guid.NewGuid():N}:";

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using EdgeCache.Caching.Fetching;
 using EdgeCache.Tests.Infrastructure;
 using Microsoft.AspNetCore.Http;
@@ -6,7 +7,7 @@ namespace EdgeCache.Tests.Caching.Fetching;
 
 public sealed class FailureBackoffTests
 {
-    private readonly ManualClock _clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 23, 12, 0, 0, TimeSpan.Zero));
 
     private bool BackingOff(FailureBackoff backoff, string key = "k") => backoff.IsBackingOff(key, _clock.GetUtcNow());
 

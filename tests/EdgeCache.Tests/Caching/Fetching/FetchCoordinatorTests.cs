@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using EdgeCache.Caching.Fetching;
 using EdgeCache.Caching;
 using EdgeCache.Caching.Entries;
@@ -15,7 +16,7 @@ public sealed class FetchCoordinatorTests
     [Fact]
     public async Task Run_ConcurrentCallers_ShareOneFetch()
     {
-        var coordinator = new FetchCoordinator(new ManualClock());
+        var coordinator = new FetchCoordinator(new FakeTimeProvider(DateTimeOffset.UtcNow));
         var release = new TaskCompletionSource<FetchResult>();
         var fetches = 0;
 
@@ -32,7 +33,7 @@ public sealed class FetchCoordinatorTests
     [Fact]
     public async Task Run_KeyLastFoundUnshareable_CallersFetchSideBySide()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var coordinator = new FetchCoordinator(clock);
         await coordinator.Run("k", () => Task.FromResult(Result(FetchKind.Uncacheable)), credentialed: false, out _);
         var release = new TaskCompletionSource<FetchResult>();
@@ -49,7 +50,7 @@ public sealed class FetchCoordinatorTests
     [Fact]
     public async Task Run_UnshareableMarkExpiredOrStoredSince_CoalescesAgain()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var coordinator = new FetchCoordinator(clock);
         await coordinator.Run("expires", () => Task.FromResult(Result(FetchKind.Uncacheable)), credentialed: false, out _);
         await coordinator.Run("stored", () => Task.FromResult(Result(FetchKind.Uncacheable)), credentialed: false, out _);
@@ -70,7 +71,7 @@ public sealed class FetchCoordinatorTests
     [Fact]
     public async Task Run_UnshareableForCookieReader_AnonymousReadersStillCoalesce()
     {
-        var coordinator = new FetchCoordinator(new ManualClock());
+        var coordinator = new FetchCoordinator(new FakeTimeProvider(DateTimeOffset.UtcNow));
         await coordinator.Run("k", () => Task.FromResult(Result(FetchKind.Uncacheable)), credentialed: true, out _);
         var release = new TaskCompletionSource<FetchResult>();
 
@@ -87,7 +88,7 @@ public sealed class FetchCoordinatorTests
     [Fact]
     public async Task TryStart_BackgroundRefreshFindsUnshareable_KeyStillCoalesces()
     {
-        var coordinator = new FetchCoordinator(new ManualClock());
+        var coordinator = new FetchCoordinator(new FakeTimeProvider(DateTimeOffset.UtcNow));
         var done = new TaskCompletionSource<FetchResult>();
         Assert.True(coordinator.TryStart("k", async () =>
         {

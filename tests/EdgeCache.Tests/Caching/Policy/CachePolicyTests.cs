@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using EdgeCache.Caching;
 using EdgeCache.Caching.Entries;
 using EdgeCache.Caching.Policy;
@@ -421,9 +422,9 @@ public sealed class CachePolicyTests
     }
 
     [Fact]
-    public void EntryAge_AdvancesWithManualClock()
+    public void EntryAge_AdvancesWithTheClock()
     {
-        var clock = new ManualClock(Now);
+        var clock = new FakeTimeProvider(Now);
         var entry = Entry(TimeSpan.FromSeconds(60)) with { InitialAge = TimeSpan.FromSeconds(5) };
         clock.Advance(TimeSpan.FromSeconds(10));
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using EdgeCache.Caching.Entries;
 using EdgeCache.Caching.Stores;
 using EdgeCache.Tests.Infrastructure;
@@ -19,7 +20,7 @@ public sealed class DiskStoreTests
     };
 
     private static DiskStore Open(string path, long maxBytes = 1 << 30, TimeProvider? clock = null) =>
-        new(new DiskStoreOptions { Path = path, MaxBytes = maxBytes }, clock ?? new ManualClock(Now), NullLogger<DiskStore>.Instance);
+        new(new DiskStoreOptions { Path = path, MaxBytes = maxBytes }, clock ?? new FakeTimeProvider(Now), NullLogger<DiskStore>.Instance);
 
     [Fact]
     public async Task GetAsync_AfterReopen_ReturnsStoredEntry()
@@ -50,7 +51,7 @@ public sealed class DiskStoreTests
             File.SetLastWriteTimeUtc(temp, DateTime.UtcNow.AddMinutes(-5));
         }
 
-        var later = new ManualClock(Now.AddDays(2));
+        var later = new FakeTimeProvider(Now.AddDays(2));
         using var reopened = Open(path, clock: later);
         await reopened.ScanCompletion;
 
@@ -61,7 +62,7 @@ public sealed class DiskStoreTests
     public async Task SetAsync_OverBound_EvictsOldest()
     {
         var path = TempDirectory.Create("disk");
-        var clock = new ManualClock(Now);
+        var clock = new FakeTimeProvider(Now);
         using var store = Open(path, maxBytes: 5_000, clock: clock);
         await store.ScanCompletion;
         for (var i = 0; i < 10; i++)

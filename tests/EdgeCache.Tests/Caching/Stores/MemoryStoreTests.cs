@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using EdgeCache.Caching.Entries;
 using EdgeCache.Caching.Stores;
 using EdgeCache.Tests.Infrastructure;
@@ -11,7 +12,7 @@ public sealed class MemoryStoreTests
     [Fact]
     public async Task SetAsync_OverBound_EvictsLeastRecentlyUsed()
     {
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var store = new MemoryStore(new MemoryStoreOptions { MaxBytes = 3 * (1000 + 300) }, clock);
         await store.SetAsync(Entry("a", 1000), default);
         await store.SetAsync(Entry("b", 1000), default);
@@ -57,7 +58,7 @@ public sealed class MemoryStoreTests
     {
         // Like Varnish's lru_interval: a hit right after the entry was stored or promoted does not
         // take the list's lock, so eviction follows insertion order within the interval.
-        var clock = new ManualClock();
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var store = new MemoryStore(new MemoryStoreOptions { MaxBytes = 2 * (1000 + 300) }, clock);
         await store.SetAsync(Entry("a", 1000), default);
         await store.SetAsync(Entry("b", 1000), default);
