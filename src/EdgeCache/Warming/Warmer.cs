@@ -64,30 +64,38 @@ internal sealed partial class Warmer : BackgroundService
         using var pace = new WarmPace(options.RequestsPerSecond, _time);
         var tasks = new List<Task>(targets.Count);
         var done = 0;
-        for (var i = 0; i < targets.Count; i++)
+        try
         {
-            if (pauseWhileDegraded)
+            for (var i = 0; i < targets.Count; i++)
             {
-                await WaitWhileDegradedAsync(cancellationToken);
-            }
-            await gate.WaitAsync(cancellationToken);
-            await pace.WaitAsync(cancellationToken);
-            var index = i;
-            tasks.Add(Task.Run(async () =>
-            {
-                try
+                if (pauseWhileDegraded)
                 {
-                    results[index] = await WarmOneAsync(client, targets[index], cancellationToken);
-                    if (Interlocked.Increment(ref done) % 500 == 0)
+                    await WaitWhileDegradedAsync(cancellationToken);
+                }
+                await gate.WaitAsync(cancellationToken);
+                await pace.WaitAsync(cancellationToken);
+                var index = i;
+                tasks.Add(Task.Run(async () =>
+                {
+                    try
                     {
-                        LogProgress(_logger, done, targets.Count);
+                        results[index] = await WarmOneAsync(client, targets[index], cancellationToken);
+                        if (Interlocked.Increment(ref done) % 500 == 0)
+                        {
+                            LogProgress(_logger, done, targets.Count);
+                        }
                     }
-                }
-                finally
-                {
-                    gate.Release();
-                }
-            }, cancellationToken));
+                    finally
+                    {
+                        gate.Release();
+                    }
+                }, cancellationToken));
+            }
+        }
+        finally
+        {
+            // A cancelled run still waits for the requests it started: they give their gate place back.
+            await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         await Task.WhenAll(tasks);
         return results;
