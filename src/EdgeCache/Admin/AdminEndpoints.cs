@@ -95,8 +95,17 @@ internal static class AdminEndpoints
             var request = url is not null ? new PurgeRequest(PurgeKind.Url, purges.KeyOf(target!), soft)
                 : prefix is not null ? new PurgeRequest(PurgeKind.Prefix, purges.KeyOf(target!), soft)
                 : new PurgeRequest(PurgeKind.Tag, tag!, soft);
-            var count = await purges.PurgeAsync(request, context.RequestAborted);
-            return Results.Json(new { purged = count, kind = request.Kind.ToString().ToLowerInvariant(), soft });
+            try
+            {
+                var count = await purges.PurgeAsync(request, context.RequestAborted);
+                return Results.Json(new { purged = count, kind = request.Kind.ToString().ToLowerInvariant(), soft });
+            }
+            catch (PurgeIncompleteException ex)
+            {
+                // Never a silent success: the caller retries (purges are idempotent).
+                return Results.Json(new { purged = ex.Purged, kind = request.Kind.ToString().ToLowerInvariant(), soft, error = ex.Message },
+                    statusCode: StatusCodes.Status503ServiceUnavailable);
+            }
         });
 
         admin.MapGet("/entry", async (HttpContext context, string? url) =>

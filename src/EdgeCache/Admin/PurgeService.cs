@@ -16,7 +16,16 @@ internal sealed partial class PurgeService(TieredStore store, RuleSetProvider ru
 {
     public async Task<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
     {
-        var count = await store.PurgeAsync(request, cancellationToken);
+        int count;
+        try
+        {
+            count = await store.PurgeAsync(request, cancellationToken);
+        }
+        catch (PurgeIncompleteException ex)
+        {
+            LogPurgeIncomplete(logger, request.Kind.ToString(), request.Value, request.Soft, ex.Purged, ex.Unreached);
+            throw;
+        }
         metrics.Purge(request.Kind.ToString().ToLowerInvariant());
         LogPurged(logger, request.Kind.ToString(), request.Value, request.Soft, count);
         return count;
@@ -41,4 +50,8 @@ internal sealed partial class PurgeService(TieredStore store, RuleSetProvider ru
     [LoggerMessage(EventId = EventIds.Purged, EventName = nameof(EventIds.Purged), Level = LogLevel.Information,
         Message = "Purge {Kind} {Value} (soft: {Soft}): {Count} entries")]
     private static partial void LogPurged(ILogger logger, string kind, string value, bool soft, int count);
+
+    [LoggerMessage(EventId = EventIds.PurgeIncomplete, EventName = nameof(EventIds.PurgeIncomplete), Level = LogLevel.Warning,
+        Message = "Purge {Kind} {Value} (soft: {Soft}) incomplete: {Count} entries purged, did not reach {Unreached}; answered 503")]
+    private static partial void LogPurgeIncomplete(ILogger logger, string kind, string value, bool soft, int count, string unreached);
 }

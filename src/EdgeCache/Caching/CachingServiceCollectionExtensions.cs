@@ -73,7 +73,7 @@ internal static class CachingServiceCollectionExtensions
         services.AddStackExchangeRedisCache(_ => { });
         services.AddOptions<RedisCacheOptions>().Configure<IServiceProvider>((options, sp) =>
         {
-            options.InstanceName = sp.GetRequiredService<IOptions<StorageOptions>>().Value.Redis.InstancePrefix;
+            options.InstanceName = RedisStore.Namespace(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Redis);
             var connection = sp.GetRequiredService<IConnectionMultiplexer>();
             options.ConnectionMultiplexerFactory = () => Task.FromResult(connection);
         });

@@ -48,6 +48,7 @@ internal static class EventIds
     public const int Purged = 5001;
     public const int PurgePublishFailed = 5002;
     public const int MemoryClearedOnReconnect = 5003;
+    public const int PurgeIncomplete = 5004;
 
     // Outage coverage
     public const int CoverageFailed = 6001;

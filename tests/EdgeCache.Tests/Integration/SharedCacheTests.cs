@@ -96,6 +96,22 @@ public sealed class SharedCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PurgeWithRedisDown_503NamingIt_NeverASilentSuccess()
+    {
+        await FetchOnA("/unreachable");
+        await _redis.KillAsync();
+        await Eventually(() => !_a.Get<RedisStore>().IsConnected, "A noticing Redis is gone");
+
+        var purge = await Admin(_a, HttpMethod.Post, "/admin/purge", $$"""{"url":"{{Url("/unreachable")}}"}""");
+        var body = await purge.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, purge.StatusCode);
+        Assert.Contains("did not reach the redis tier", body.GetProperty("error").GetString());
+        Assert.Equal(1, body.GetProperty("purged").GetInt32()); // where it could: this node's memory
+        Assert.Contains("fwd=miss", CacheStatus(await _a.Client.GetAsync("/unreachable")));
+    }
+
+    [Fact]
     public async Task Admin_Auth_NoTokenWrongTokenRightToken()
     {
         await FetchOnA("/guarded");

@@ -129,6 +129,40 @@ public abstract class SharedTierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UrlPurge_TakesEveryVaryVariant_OnBothNodes()
+    {
+        _origin.Respond(context =>
+        {
+            context.Response.Headers.Vary = "Accept-Language";
+            return _origin.Answer(context, $"{_edition} {context.Request.Path} in {context.Request.Headers.AcceptLanguage}",
+                ("Cache-Control", "public, max-age=60"));
+        });
+        async Task<string> Get(TestProxy node, string language)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/greeting");
+            request.Headers.Add("Accept-Language", language);
+            using var response = await node.Client.SendAsync(request);
+            return await response.Content.ReadAsStringAsync();
+        }
+        foreach (var language in new[] { "en", "fr", "de" })
+        {
+            await Get(_a, language);
+        }
+        await _a.Get<TieredStore>().FlushAsync();
+        Assert.Equal("page /greeting in fr", await Get(_b, "fr")); // from Redis
+
+        _edition = "updated";
+        var purged = await Purge(_b, $$"""{"url":"{{Url("/greeting")}}"}""");
+
+        Assert.Equal(4, purged.GetProperty("purged").GetInt32()); // three variants and the Vary marker
+        foreach (var language in new[] { "en", "fr", "de" })
+        {
+            Assert.Equal($"updated /greeting in {language}", await Get(_b, language));
+            await Eventually(async () => await Get(_a, language) == $"updated /greeting in {language}", $"A serving the new {language} variant");
+        }
+    }
+
+    [Fact]
     public async Task PurgeTagAndPrefix_OnlyMatchingEntriesGo()
     {
         foreach (var path in new[] { "/news/1", "/news/2", "/sport/1", "/other/1" })

@@ -32,3 +32,13 @@ internal sealed record PurgeRequest(PurgeKind Kind, string Value, bool Soft)
         StaleIfError = entry.FreshnessLifetime + entry.StaleIfError, // the same end of grace as before
     };
 }
+
+/// <summary>A purge that did not reach everything it should have: it took effect where it could, and says where not.</summary>
+internal sealed class PurgeIncompleteException(int purged, string unreached)
+    : Exception($"the purge did not reach {unreached}")
+{
+    /// <summary>Entries purged where the purge did arrive.</summary>
+    public int Purged { get; } = purged;
+
+    public string Unreached { get; } = unreached;
+}

@@ -13,36 +13,57 @@ namespace EdgeCache.Caching.Stores;
 /// The shared tier for several edge nodes. Entry bytes go through the ecosystem's
 /// <see cref="IDistributedCache"/> (Redis's <c>RedisCache</c>, any provider works); what
 /// <see cref="IDistributedCache"/> has no words for, the purge indexes and the purge channel, goes
-/// through the same StackExchange.Redis multiplexer directly:
+/// through the same StackExchange.Redis multiplexer directly. Keys (layout 2, beside any keys of
+/// the earlier layout, which expire by themselves):
 /// <code>
-/// {prefix}e:{cache key}      the entry (checksummed binary), expiring at the end of its longest stale window
-/// {prefix}t:{tag}            sorted set of cache keys carrying the tag, scored by when each stops being useful
-/// {prefix}p:{key up to a /}  the same, for every key at or below that path (one per level: prefix purges reach every depth)
-/// {prefix}purge              pub/sub channel: purges reach every node's memory tier
+/// {prefix}v2:e:{cache key}      the entry (checksummed binary), expiring at the end of its longest stale window
+/// {prefix}v2:t:{tag}            sorted set of cache keys carrying the tag, scored by when each stops being useful
+/// {prefix}v2:p:{key up to a /}  the same for every key at or below that path, at each of the first
+///                               <see cref="IndexedLevels"/> levels (prefix purges reach every depth)
+/// {prefix}v2:u:{url}            the same for the variants of a URL (Vary, key headers): URL purges read only these
+/// {prefix}purge                 pub/sub channel: purges reach every node's memory tier
 /// </code>
 /// Every command touches one key, so the tier works on one server, a primary with replicas and a
-/// Redis Cluster alike (no cross-slot operation). An index drops its dead members whenever it is
-/// written and expires with its longest-lived member, so neither purges nor Redis's memory grow
-/// without bound; a member whose entry is gone is harmless. Redis down or slow never fails a
-/// request: every operation is bounded by <see cref="RedisStoreOptions.Timeout"/>, commands fail
-/// at once while a server is unreachable (fail-fast backlog), a failure is a miss, state changes
-/// are logged once per server, and the client reconnects by itself.
+/// Redis Cluster alike (no cross-slot operation). Indexes are written before the entry (an entry
+/// no index names could never be purged; a member whose entry is gone is harmless), take their
+/// time from the Redis server (nodes' clocks may differ), drop their dead members whenever written
+/// and expire with their longest-lived member. What one response can make EdgeCache write is
+/// bounded: keys over <see cref="MaxSharedKeyLength"/> characters or with over
+/// <see cref="MaxIndexedTags"/> tags stay out of the shared tier. Redis down or slow never fails a
+/// request: every operation is bounded by <see cref="RedisStoreOptions.Timeout"/>, commands fail at
+/// once while a server is unreachable (fail-fast backlog), a failure is a miss, state changes are
+/// logged once per server, and the client reconnects by itself.
 /// </summary>
 internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
 {
-    /// <summary>One index, one key: add or extend the member, drop members dead by now, keep the set as long as its longest member.</summary>
+    /// <summary>
+    /// One index, one key, the server's clock: add or extend the member (ARGV[1]) for ARGV[2] ms,
+    /// drop members dead by now, keep the set as long as its longest member.
+    /// </summary>
     private const string IndexScript = """
-        redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
-        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3])
-        local keep = tonumber(ARGV[2]) - tonumber(ARGV[3])
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local keep = tonumber(ARGV[2])
+        redis.call('ZADD', KEYS[1], 'GT', now + keep, ARGV[1])
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)
         if redis.call('PTTL', KEYS[1]) < keep then redis.call('PEXPIRE', KEYS[1], keep) end
         """;
+
+    /// <summary>Path levels with an index of their own (<c>/</c>, <c>/a/</c>, ... <c>/a/b/c/d/e/</c>); deeper prefixes read the deepest and filter.</summary>
+    internal const int IndexedLevels = 6;
+
+    /// <summary>Tags of one entry the shared tier indexes; an entry with more stays out of it.</summary>
+    internal const int MaxIndexedTags = 64;
+
+    /// <summary>The longest cache key the shared tier takes (each index names the key).</summary>
+    internal const int MaxSharedKeyLength = 2048;
 
     private const int PurgeBatch = 256;
 
     private readonly IDistributedCache _entries;
     private readonly IConnectionMultiplexer _connection;
     private readonly string _prefix;
+    private readonly string _space;
     private readonly TimeSpan _timeout;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -56,6 +77,7 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
         _entries = entries;
         _connection = connection;
         _prefix = options.InstancePrefix;
+        _space = Namespace(options);
         _timeout = options.Timeout;
         _time = time;
         _logger = logger;
@@ -102,6 +124,9 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
         return configuration;
     }
 
+    /// <summary>The prefix of every key of this layout; the <see cref="IDistributedCache"/>'s instance name.</summary>
+    public static string Namespace(RedisStoreOptions options) => options.InstancePrefix + "v2:";
+
     public string Name => "redis";
 
     public bool IsConnected => _connection.IsConnected;
@@ -144,24 +169,39 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
         {
             return;
         }
-        var now = _time.GetUtcNow();
-        var ttl = TimeToKeep(entry, now);
         // Redis keeps a key for whole seconds (RedisCache stores nothing under a second).
-        if (ttl < TimeSpan.FromSeconds(1))
+        var ttl = TimeToKeep(entry, _time.GetUtcNow());
+        if (ttl < TimeSpan.FromSeconds(1) || entry.Key.Length > MaxSharedKeyLength || entry.Tags.Length > MaxIndexedTags)
         {
+            // Not shared; an older copy must not come back from here either.
+            await RemoveAsync(entry.Key, cancellationToken);
             return;
         }
-        var data = CacheEntryFormatter.Serialize(entry);
-        await Bounded(_entries.SetAsync(EntryName(entry.Key), data,
-            new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl }, cancellationToken), cancellationToken);
 
-        // One command per index (each may live on another cluster node), sent together.
-        RedisValue[] args = [entry.Key, (now + ttl).ToUnixTimeMilliseconds(), now.ToUnixTimeMilliseconds()];
+        // Indexes first, one command each (each may live on another cluster node), sent together:
+        // the entry is written only once every purge can find it.
+        RedisValue[] args = [entry.Key, (long)Math.Ceiling(ttl.TotalMilliseconds)];
         var database = Database;
-        var updates = entry.Tags.Select(tag => TagIndex(tag)).Concat(Directories(entry.Key).Select(DirectoryIndex))
-            .Select(index => database.ScriptEvaluateAsync(IndexScript, [index], args))
-            .ToArray();
-        await Bounded(Task.WhenAll(updates), cancellationToken);
+        await Bounded(Task.WhenAll(Indexes(entry).Select(index => database.ScriptEvaluateAsync(IndexScript, [index], args))), cancellationToken);
+        await Bounded(_entries.SetAsync(EntryName(entry.Key), CacheEntryFormatter.Serialize(entry),
+            new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl }, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>Every index naming <paramref name="entry"/>: its tags, its path levels, its URL when it is a variant.</summary>
+    private IEnumerable<RedisKey> Indexes(CacheEntry entry)
+    {
+        foreach (var tag in entry.Tags)
+        {
+            yield return TagIndex(tag);
+        }
+        foreach (var directory in Directories(entry.Key))
+        {
+            yield return DirectoryIndex(directory);
+        }
+        if (entry.Key.IndexOf('\n') is > 0 and var cut)
+        {
+            yield return UrlIndex(entry.Key[..cut]);
+        }
     }
 
     public async ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
@@ -173,9 +213,10 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
     }
 
     /// <summary>
-    /// Deletes (or marks stale) every entry the request names, read from the tag index or from the
-    /// index of the deepest path the prefix or URL covers; throws when a server holding an index or an
-    /// entry cannot be reached, so the caller never reports a purge that did not happen.
+    /// Deletes (or marks stale) every entry the request names: a URL and the variants its URL index
+    /// lists, or the members of the tag's index or of the deepest indexed path the prefix covers.
+    /// Counts the entries that were there. Throws when an index or an entry cannot be reached in
+    /// time, so the caller never reports a purge that did not happen.
     /// </summary>
     public async ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
     {
@@ -183,35 +224,50 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
         {
             throw new InvalidOperationException("Redis is not connected; the purge did not reach the shared tier");
         }
-        var index = request.Kind == PurgeKind.Tag ? TagIndex(request.Value) : DirectoryIndex(Directory(request.Value));
+        var index = request.Kind switch
+        {
+            PurgeKind.Tag => TagIndex(request.Value),
+            PurgeKind.Url => UrlIndex(request.Value),
+            _ => DirectoryIndex(IndexedDirectory(Directory(request.Value))),
+        };
         var database = Database;
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        var keys = new List<string>();
+        var keys = new HashSet<string>(StringComparer.Ordinal);
+        if (request.Kind == PurgeKind.Url)
+        {
+            keys.Add(request.Value);
+        }
         using (var scanTime = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
         {
             scanTime.CancelAfter(_timeout * 20);
-            await foreach (var member in database.SortedSetScanAsync(index, pageSize: 1000).WithCancellation(scanTime.Token))
+            try
             {
-                var key = (string)member.Element!;
-                if (member.Score >= now && (request.Kind == PurgeKind.Tag || request.Matches(key, [])))
+                await foreach (var member in database.SortedSetScanAsync(index, pageSize: 1000).WithCancellation(scanTime.Token))
                 {
-                    keys.Add(key);
+                    var key = (string)member.Element!;
+                    if (request.Kind == PurgeKind.Tag || request.Matches(key, []))
+                    {
+                        keys.Add(key);
+                    }
                 }
             }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"reading the purge index took over {(_timeout * 20).TotalSeconds:0.#} s; {keys.Count} keys found so far");
+            }
         }
+        var count = 0;
         foreach (var batch in keys.Chunk(PurgeBatch))
         {
-            if (request.Soft)
+            var done = request.Soft
+                ? await Bounded(Task.WhenAll(batch.Select(key => MarkStaleAsync(key, cancellationToken))), cancellationToken)
+                : await Bounded(Task.WhenAll(batch.Select(key => database.KeyDeleteAsync(_space + EntryName(key)))), cancellationToken);
+            count += done.Count(d => d);
+            if (!request.Soft)
             {
-                await Bounded(Task.WhenAll(batch.Select(key => MarkStaleAsync(key, cancellationToken))), cancellationToken);
-            }
-            else
-            {
-                await Bounded(Task.WhenAll(batch.Select(key => _entries.RemoveAsync(EntryName(key), cancellationToken))), cancellationToken);
                 await Bounded(database.SortedSetRemoveAsync(index, batch.Select(key => (RedisValue)key).ToArray()), cancellationToken);
             }
         }
-        return keys.Count;
+        return count;
     }
 
     /// <summary>Tells every other node to apply the purge to its memory tier.</summary>
@@ -221,12 +277,14 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
         await Bounded(_connection.GetSubscriber().PublishAsync(PurgeChannel, message), cancellationToken);
     }
 
-    private async Task MarkStaleAsync(string key, CancellationToken cancellationToken)
+    private async Task<bool> MarkStaleAsync(string key, CancellationToken cancellationToken)
     {
-        if (await GetAsync(key, cancellationToken) is { } entry)
+        if (await GetAsync(key, cancellationToken) is not { } entry)
         {
-            await SetAsync(PurgeRequest.MarkStale(entry), cancellationToken);
+            return false;
         }
+        await SetAsync(PurgeRequest.MarkStale(entry), cancellationToken);
+        return true;
     }
 
     private IDatabase Database => _connection.GetDatabase();
@@ -236,9 +294,11 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
     /// <summary>The entry's name in the <see cref="IDistributedCache"/>, whose instance name is the prefix.</summary>
     internal static string EntryName(string key) => "e:" + key;
 
-    private RedisKey TagIndex(string tag) => _prefix + "t:" + tag;
+    private RedisKey TagIndex(string tag) => _space + "t:" + tag;
 
-    private RedisKey DirectoryIndex(string directory) => _prefix + "p:" + directory;
+    private RedisKey DirectoryIndex(string directory) => _space + "p:" + directory;
+
+    private RedisKey UrlIndex(string url) => _space + "u:" + url;
 
     /// <summary>Until the end of the entry's longest stale window: Redis drops dead entries by itself.</summary>
     private static TimeSpan TimeToKeep(CacheEntry entry, DateTimeOffset now) =>
@@ -254,9 +314,9 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
     }
 
     /// <summary>
-    /// Every path level a key sits at or below, from the site's root to its own directory
-    /// (<c>GET http://h/</c>, <c>GET http://h/news/</c>, <c>GET http://h/news/2024/</c>), so a
-    /// prefix purge finds the keys of every depth below it in one index.
+    /// Every indexed path level a key sits at or below, from the site's root to its own directory
+    /// or the <see cref="IndexedLevels"/>th level (<c>GET http://h/</c>, <c>GET http://h/news/</c>,
+    /// <c>GET http://h/news/2024/</c>), so a prefix purge finds the keys of every depth below it in one index.
     /// </summary>
     internal static IEnumerable<string> Directories(string key)
     {
@@ -268,12 +328,15 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
             yield return own;
             yield break;
         }
-        while (slash >= 0)
+        for (var level = 0; slash >= 0 && level < IndexedLevels; level++)
         {
             yield return own[..(slash + 1)];
             slash = own.IndexOf('/', slash + 1);
         }
     }
+
+    /// <summary>The index a purge of <paramref name="directory"/> reads: itself, or its deepest indexed ancestor.</summary>
+    internal static string IndexedDirectory(string directory) => Directories(directory).LastOrDefault() ?? directory;
 
     private async Task<T> Bounded<T>(Task<T> operation, CancellationToken cancellationToken) =>
         await operation.WaitAsync(_timeout, _time, cancellationToken);

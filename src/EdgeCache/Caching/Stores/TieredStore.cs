@@ -222,10 +222,12 @@ internal sealed partial class TieredStore : ITierStatisticsSource, IAsyncDisposa
 
     /// <summary>
     /// Purges every tier of this node and, with a shared tier, every other node's memory tier; a
-    /// failing tier is logged and the others still purged. Returns the most entries any tier matched.
+    /// failing tier is logged and the others still purged. Returns the most entries any tier matched;
+    /// throws <see cref="PurgeIncompleteException"/> when a tier or the other nodes could not be reached.
     /// </summary>
     public async ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
     {
+        string? failure = null;
         var count = await _memory.PurgeAsync(request, cancellationToken); // readers stop getting it at once
         if (_persistent is null)
         {
@@ -244,6 +246,7 @@ internal sealed partial class TieredStore : ITierStatisticsSource, IAsyncDisposa
         {
             LogStoreError(_logger, _persistent.Name, "purge", ex);
             Interlocked.Increment(ref _storeErrors);
+            failure = $"the {_persistent.Name} tier: {ex.Message}";
         }
         finally
         {
@@ -258,9 +261,10 @@ internal sealed partial class TieredStore : ITierStatisticsSource, IAsyncDisposa
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 LogPublishFailed(_logger, ex);
+                failure ??= $"the other nodes (purge channel): {ex.Message}";
             }
         }
-        return count;
+        return failure is null ? count : throw new PurgeIncompleteException(count, failure);
     }
 
     /// <summary>
