@@ -96,11 +96,11 @@ internal sealed class OriginFetcher
         return answer.Kind switch
         {
             OriginAnswerKind.TooLarge => new OriginResponse(OriginOutcome.TooLarge, context.Response.StatusCode, context.Response.Headers,
-                default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup },
+                default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup, Destination = target.Destination },
             OriginAnswerKind.Failure when error != ForwarderError.None => new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode,
-                new HeaderDictionary(), default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup },
+                new HeaderDictionary(), default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup, Destination = target.Destination },
             _ => new OriginResponse(OriginOutcome.Response, context.Response.StatusCode, context.Response.Headers,
-                capture.Captured, requestTime, responseTime) { Answer = answer, FromBackup = target.IsBackup },
+                capture.Captured, requestTime, responseTime) { Answer = answer, FromBackup = target.IsBackup, Destination = target.Destination },
         };
     }
 

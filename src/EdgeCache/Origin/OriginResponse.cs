@@ -38,4 +38,7 @@ internal sealed record OriginResponse(
 
     /// <summary>A backup origin answered (every primary was down).</summary>
     public bool FromBackup { get; init; }
+
+    /// <summary>The destination that answered, if one was asked (for the reader's session affinity).</summary>
+    public Yarp.ReverseProxy.Model.DestinationState? Destination { get; init; }
 }

@@ -16,6 +16,7 @@ internal static class OriginServiceCollectionExtensions
     {
         services.AddSingleton<IProxyConfigFilter>(new ClusterDefaults(options));
         services.AddSingleton<OriginHealth>();
+        services.AddSingleton<ReaderAffinity>();
         services.AddSingleton<IAvailableDestinationsPolicy>(sp => sp.GetRequiredService<OriginHealth>());
         services.AddSingleton<IActiveHealthCheckPolicy, LiveOriginHealthPolicy>();
         services.AddSingleton<IPassiveHealthCheckPolicy, OriginFailuresHealthPolicy>();

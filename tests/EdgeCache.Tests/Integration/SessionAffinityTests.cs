@@ -22,6 +22,10 @@ public sealed class SessionAffinityTests : IAsyncLifetime
             origin.Respond(context =>
             {
                 context.Response.Headers.CacheControl = context.Request.Path.StartsWithSegments("/news") ? "public, max-age=60" : "private";
+                if (context.Request.Path == "/signin-callback")
+                {
+                    context.Response.Headers.SetCookie = "session=" + name.Replace(' ', '-');
+                }
                 return context.Response.WriteAsync(name);
             });
         }
@@ -33,12 +37,8 @@ public sealed class SessionAffinityTests : IAsyncLifetime
         await _b.DisposeAsync();
     }
 
-    [Theory]
-    [InlineData("HashCookie")]
-    [InlineData("Cookie")]
-    public async Task ASignedInReader_StaysOnOneServer_AndSharedPagesStayShared(string policy)
-    {
-        await using var proxy = await TestProxy.StartAsync(origin: null, services: null, extraArgs:
+    private static Task<TestProxy> StartProxy(TestOrigin a, TestOrigin b, string policy) =>
+        TestProxy.StartAsync(origin: null, services: null, extraArgs:
         [
             "--ReverseProxy:Routes:site:ClusterId=site",
             "--ReverseProxy:Routes:site:Match:Path={**all}",
@@ -46,9 +46,41 @@ public sealed class SessionAffinityTests : IAsyncLifetime
             "--ReverseProxy:Clusters:site:SessionAffinity:Enabled=true",
             "--ReverseProxy:Clusters:site:SessionAffinity:Policy=" + policy,
             "--ReverseProxy:Clusters:site:SessionAffinity:AffinityKeyName=.Affinity",
-            "--ReverseProxy:Clusters:site:Destinations:a:Address=" + _a.Address,
-            "--ReverseProxy:Clusters:site:Destinations:b:Address=" + _b.Address,
+            "--ReverseProxy:Clusters:site:Destinations:a:Address=" + a.Address,
+            "--ReverseProxy:Clusters:site:Destinations:b:Address=" + b.Address,
         ]);
+
+    [Theory]
+    [InlineData("HashCookie")]
+    [InlineData("Cookie")]
+    public async Task ASessionStartedByAGet_StaysOnTheServerThatStartedIt(string policy)
+    {
+        await using var proxy = await StartProxy(_a, _b, policy);
+
+        // A sign-in callback is a GET: the cache fetches it for this reader alone, and the reader
+        // still gets the affinity cookie naming the server that holds the new session.
+        using var callback = await proxy.Client.GetAsync("/signin-callback?code=xyz");
+        var server = await callback.Content.ReadAsStringAsync();
+        var cookies = callback.Headers.GetValues("Set-Cookie").ToArray();
+        Assert.Contains(cookies, c => c.StartsWith("session=", StringComparison.Ordinal));
+        Assert.Contains(cookies, c => c.StartsWith(".Affinity=", StringComparison.Ordinal));
+
+        var cookieHeader = string.Join("; ", cookies.Select(c => c.Split(';')[0]));
+        for (var i = 0; i < 6; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, $"/account?i={i}");
+            request.Headers.Add("Cookie", cookieHeader);
+            using var response = await proxy.Client.SendAsync(request);
+            Assert.Equal(server, await response.Content.ReadAsStringAsync());
+        }
+    }
+
+    [Theory]
+    [InlineData("HashCookie")]
+    [InlineData("Cookie")]
+    public async Task ASignedInReader_StaysOnOneServer_AndSharedPagesStayShared(string policy)
+    {
+        await using var proxy = await StartProxy(_a, _b, policy);
 
         // Without the cookie, round robin spreads readers over both servers.
         var spread = new HashSet<string>();

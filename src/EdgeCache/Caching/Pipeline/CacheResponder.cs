@@ -14,7 +14,7 @@ namespace EdgeCache.Caching.Pipeline;
 /// each with its <c>Cache-Status</c>.
 /// </summary>
 internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder stale, TieredStore store,
-    Microsoft.Extensions.Options.IOptionsMonitor<DegradedOptions> degraded, TimeProvider time)
+    Microsoft.Extensions.Options.IOptionsMonitor<DegradedOptions> degraded, ReaderAffinity affinity, TimeProvider time)
 {
     /// <summary>A fresh memory-tier hit answered before routing, with the entry's per-second header values.</summary>
     public Task WriteFastHitAsync(HttpContext context, MemoryItem item, DateTimeOffset now)
@@ -76,6 +76,7 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
         // The publisher's own answer, status, headers and body, for this reader only.
         var answer = CacheEntryFactory.Transient(result.Entry?.Key ?? "", origin.StatusCode, origin.Headers, origin.Body, origin.ResponseTime,
             keepTagHeaders: false);
+        await affinity.ApplyAsync(context, origin.Destination);
         await CachedResponseWriter.WriteAsync(context, answer, now, CacheStatus.Forward("miss", fwdStatus: origin.StatusCode, detail: result.Detail, backup: origin.FromBackup));
         return Policy.CacheOutcome.Uncacheable;
     }
@@ -101,6 +102,10 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
                 CacheStatus.Forward(fwd, fwdStatus, stored: true, ttl: entry.TimeToLive(now), collapsed: collapsed, backup: result.Origin.FromBackup));
             store.RememberSite(entry.Key, site);
             return;
+        }
+        if (!collapsed)
+        {
+            await affinity.ApplyAsync(context, result.Origin.Destination); // this reader's own answer
         }
         await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Forward(fwd, fwdStatus, detail: result.Detail, backup: result.Origin.FromBackup));
     }
