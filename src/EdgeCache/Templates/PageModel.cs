@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+
+namespace EdgeCache.Templates;
+
+/// <summary>
+/// What every full page gives the layout (<c>layout.cshtml</c> declares <c>@model PageModel</c>).
+/// The page models are public because templates compile into their own assemblies.
+/// </summary>
+public abstract class PageModel
+{
+    /// <summary>The page's title, for <c>&lt;title&gt;</c> (the error pages' reason phrase, "Service status").</summary>
+    [JsonIgnore] // the title belongs to the HTML page, not to the status page's JSON
+    public required string Title { get; init; }
+}
