@@ -1,5 +1,3 @@
-using System.Text.Json.Serialization;
-
 namespace EdgeCache.Templates;
 
 /// <summary>
@@ -9,6 +7,5 @@ namespace EdgeCache.Templates;
 public abstract class PageModel
 {
     /// <summary>The page's title, for <c>&lt;title&gt;</c> (the error pages' reason phrase, "Service status").</summary>
-    [JsonIgnore] // the title belongs to the HTML page, not to the status page's JSON
     public required string Title { get; init; }
 }

@@ -118,6 +118,13 @@ internal static partial class TemplateCompiler
             {
                 errors.Add(new TemplateError(Display(name), 1, ex.Message.ReplaceLineEndings(" ")));
             }
+            catch (InvalidOperationException ex)
+            {
+                // Not this template: the compiler itself cannot run (e.g. refs/ beside EdgeCache.dll
+                // was not deployed), and every other template would fail the same way.
+                errors.Add(new TemplateError(Display(name), 1, $"cannot compile templates here: {ex.Message.ReplaceLineEndings(" ")}"));
+                break;
+            }
         }
         if (errors.Count > 0)
         {

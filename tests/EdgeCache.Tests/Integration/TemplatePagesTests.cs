@@ -141,6 +141,22 @@ public sealed class TemplatePagesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StatusPage_Json_TheModelInCamelCase()
+    {
+        await using var proxy = await Start(TestProxy.RepositoryTemplates);
+        var request = new HttpRequestMessage(HttpMethod.Get, "/_edge/status");
+        request.Headers.Accept.ParseAdd("application/json");
+
+        using var response = await proxy.Client.SendAsync(request);
+        var status = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+        Assert.Equal(["degraded", "generatedAt", "sites", "staleServedLastHour", "title"], status.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        var site = status.GetProperty("sites")[0];
+        Assert.Equal(["coveragePercent", "degraded", "for", "hosts", "id", "onBackup", "origins", "since", "up"], site.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["backup", "for", "id", "reason", "since", "up"], site.GetProperty("origins")[0].EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task FirstRequests_WhileTemplatesCompile_AnsweredAtOnceWithTheBuiltInPage()
     {
         var compiling = new ManualResetEventSlim();
