@@ -50,27 +50,11 @@ internal sealed class ErrorPageWriter
         response.Headers.Append(CacheStatus.HeaderName, CacheStatus.Forward("miss", detail: detail));
         response.Headers.Vary = HeaderNames.Accept;
 
-        var host = request.Host.Host.ToLowerInvariant();
-        var model = new Dictionary<string, object?>
-        {
-            ["status"] = status,
-            ["title"] = title,
-            ["message"] = Message(status),
-            ["host"] = request.Host.Value,
-            ["path"] = SiteLink(request.Path),
-            ["requestId"] = context.TraceIdentifier,
-            ["retryAfter"] = retryAfter,
-            ["statusPageUrl"] = options.StatusPath,
-            ["reason"] = detail,
-            ["time"] = _time.GetUtcNow().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
-        };
-
         switch (Negotiate(request.Headers.Accept))
         {
             case Format.Html:
                 response.ContentType = "text/html; charset=utf-8";
-                var html = _renderer.Render(host, [$"errors/{status}", "errors/default"], model, title, Message(status));
-                return HttpMethods.IsHead(request.Method) ? Task.CompletedTask : response.WriteAsync(html);
+                return WriteHtmlAsync(context, status, title, retryAfter, options.StatusPath, detail);
 
             case Format.Json:
                 response.ContentType = "application/problem+json";
@@ -92,6 +76,31 @@ internal sealed class ErrorPageWriter
                 var text = $"{status} {title}\n{Message(status)}\nRequest ID: {context.TraceIdentifier}\n";
                 return HttpMethods.IsHead(request.Method) ? Task.CompletedTask : response.WriteAsync(text);
         }
+    }
+
+    private async Task WriteHtmlAsync(HttpContext context, int status, string title, int retryAfter, string statusPath, string detail)
+    {
+        var request = context.Request;
+        if (HttpMethods.IsHead(request.Method))
+        {
+            return;
+        }
+        var model = new ErrorPageModel
+        {
+            Status = status,
+            Title = title,
+            Message = Message(status),
+            Host = request.Host.Value ?? "",
+            Path = SiteLink(request.Path),
+            RequestId = context.TraceIdentifier,
+            RetryAfter = retryAfter,
+            StatusPageUrl = statusPath,
+            Reason = detail,
+            Time = _time.GetUtcNow().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
+        };
+        var html = await _renderer.RenderPageAsync(request.Host.Host.ToLowerInvariant(), [TemplateNames.Error(status), TemplateNames.DefaultError],
+            model, BuiltInPages.Error);
+        await context.Response.WriteAsync(html);
     }
 
     /// <summary>

@@ -7,19 +7,20 @@ namespace EdgeCache.Degraded;
 
 /// <summary>
 /// The optional notice in stale HTML pages ("You are reading a copy saved N minutes ago"),
-/// rendered from <c>templates/banner.hbs</c> and placed right after the page's <c>&lt;body&gt;</c> tag.
-/// Only uncompressed UTF-8 HTML is touched; anything else goes out as stored.
+/// rendered from <c>templates/banner.cshtml</c> (a site's own first) and placed right after the
+/// page's <c>&lt;body&gt;</c> tag. Only uncompressed UTF-8 HTML is touched; anything else goes out as
+/// stored, and so does the page when there is no banner template (yet) or it fails.
 /// </summary>
 internal sealed class StaleBanner
 {
-    private readonly TemplateSet _templates;
+    private readonly PageRenderer _renderer;
 
-    public StaleBanner(TemplateSet templates)
+    public StaleBanner(PageRenderer renderer)
     {
-        _templates = templates;
+        _renderer = renderer;
     }
 
-    public CacheEntry Apply(CacheEntry entry, string? host, TimeSpan age)
+    public async ValueTask<CacheEntry> ApplyAsync(CacheEntry entry, string? host, TimeSpan age)
     {
         var contentType = entry.GetHeader(HeaderNames.ContentType);
         if (contentType is null
@@ -29,20 +30,12 @@ internal sealed class StaleBanner
         {
             return entry;
         }
-        string? banner;
-        try
+        var banner = await _renderer.RenderFragmentAsync(host, TemplateNames.Banner, new BannerModel
         {
-            banner = _templates.Render(host, "banner", new Dictionary<string, object?>
-            {
-                ["ageText"] = AgeText(age),
-                ["ageMinutes"] = (int)age.TotalMinutes,
-            });
-        }
-        catch (Exception)
-        {
-            return entry; // a broken banner never breaks the page
-        }
-        if (string.IsNullOrEmpty(banner))
+            AgeText = AgeText(age),
+            AgeMinutes = (int)age.TotalMinutes,
+        });
+        if (string.IsNullOrWhiteSpace(banner))
         {
             return entry;
         }

@@ -23,8 +23,15 @@ internal sealed partial class StaleResponder(StaleServedCounter counter, StaleBa
         metrics.StaleServed(site, reason);
         LogServedStale(logger, stale.Key, reason);
         var status = CacheStatus.Forward("stale", ttl: stale.TimeToLive(now), detail: reason);
-        var served = rule.Options.StaleBanner ? banner.Apply(stale, context.Request.Host.Host.ToLowerInvariant(), stale.Age(now)) : stale;
-        return CachedResponseWriter.WriteAsync(context, served, now, status);
+        return rule.Options.StaleBanner
+            ? WithBannerAsync(context, stale, now, status)
+            : CachedResponseWriter.WriteAsync(context, stale, now, status);
+    }
+
+    private async Task WithBannerAsync(HttpContext context, CacheEntry stale, DateTimeOffset now, string status)
+    {
+        var served = await banner.ApplyAsync(stale, context.Request.Host.Host.ToLowerInvariant(), stale.Age(now));
+        await CachedResponseWriter.WriteAsync(context, served, now, status);
     }
 
     [LoggerMessage(EventId = EventIds.ServedStale, EventName = nameof(EventIds.ServedStale), Level = LogLevel.Debug,

@@ -42,6 +42,8 @@ internal static class EventIds
     public const int TemplateReloadRejected = 4002;
     public const int TemplateReloadFailed = 4003;
     public const int NoTemplates = 4004;
+    public const int TemplatesReady = 4005;
+    public const int TemplateStartupError = 4006;
     public const int TemplateRenderFailed = 4010;
 
     // Purges

@@ -62,19 +62,21 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         // still outranks appsettings.json and environment variables as the command line always does.
         commandLine.AddTo(builder.Configuration);
         var configuration = builder.Configuration;
-        var errors = ConfigValidator.Validate(configuration);
+        var errors = ConfigValidator.Validate(configuration).ToList();
+        var templatesPath = Path.Combine(builder.Environment.ContentRootPath,
+            configuration[$"{DegradedOptions.Section}:{nameof(DegradedOptions.TemplatesPath)}"] ?? new DegradedOptions().TemplatesPath);
+        if (commandLine.ValidateOnly)
+        {
+            // Every template's every error in the same list. A normal start compiles them in the
+            // background instead (TemplateSet), so compiling never holds up the first request.
+            errors.AddRange(TemplateCompiler.Compile(templatesPath).Errors.Select(e => e.ToString()));
+        }
         if (errors.Count > 0)
         {
             throw new ConfigurationException(errors);
         }
         var options = configuration.GetSection(EdgeCacheOptions.Section).Get<EdgeCacheOptions>() ?? new EdgeCacheOptions();
         var degraded = configuration.GetSection(DegradedOptions.Section).Get<DegradedOptions>() ?? new DegradedOptions();
-        var templatesPath = Path.Combine(builder.Environment.ContentRootPath, degraded.TemplatesPath);
-        var templateErrors = TemplateCompiler.Compile(templatesPath).Errors;
-        if (templateErrors.Count > 0)
-        {
-            throw new ConfigurationException(templateErrors);
-        }
 
         var services = builder.Services;
         if (!RequestLogWanted(configuration))
@@ -173,6 +175,9 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         Proxy.Services.GetRequiredService<EdgeCacheMetrics>();
         Proxy.Services.GetRequiredService<MeterBridge>();
         Proxy.Services.GetRequiredService<ProcessMetrics>();
+        // The templates compile on their own thread from now on; until they are ready, error and
+        // status pages are the built-in ones.
+        Proxy.Services.GetRequiredService<TemplateSet>();
         await Proxy.StartAsync(cancellationToken);
         Proxy.Services.GetRequiredService<PublicAddress>().Set(ProxyAddress);
         await Management.StartAsync(cancellationToken);

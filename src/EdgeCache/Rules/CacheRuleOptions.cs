@@ -54,7 +54,7 @@ public sealed class CacheRuleOptions
     /// </summary>
     public bool BrandOriginErrors { get; set; } = true;
 
-    /// <summary>Show a notice at the top of stale HTML pages served for an origin failure (<c>templates/banner.hbs</c>).</summary>
+    /// <summary>Show a notice at the top of stale HTML pages served for an origin failure (<c>templates/banner.cshtml</c>).</summary>
     public bool StaleBanner { get; set; }
 
     /// <summary>

@@ -11,11 +11,13 @@ namespace EdgeCache.Status;
 /// <summary>
 /// <c>/_edge/status</c> on the public listener: each site (YARP cluster) and its origins, up or
 /// down and since when, whether the edge is serving degraded, and how many stale copies went out
-/// in the last hour. HTML from <c>templates/status.hbs</c>, JSON for <c>Accept: application/json</c>.
+/// in the last hour. HTML from <c>templates/status.cshtml</c>, JSON for <c>Accept: application/json</c>.
 /// Origin addresses are not shown: readers see destination names only.
 /// </summary>
 internal sealed class StatusPage
 {
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
     private readonly OriginHealth _health;
     private readonly StaleServedCounter _staleServed;
     private readonly IProxyStateLookup _proxy;
@@ -34,42 +36,43 @@ internal sealed class StatusPage
         _time = time;
     }
 
-    public Dictionary<string, object?> Model()
+    public StatusPageModel Model()
     {
         var now = _time.GetUtcNow();
         var routes = _proxy.GetRoutes().ToList();
         var coverage = _coverage.Latest.Sites.ToDictionary(s => s.Site, s => s.Ratio, StringComparer.OrdinalIgnoreCase);
-        var sites = _health.Snapshot(_proxy).Select(cluster => new Dictionary<string, object?>
+        var sites = _health.Snapshot(_proxy).Select(cluster => new StatusSiteModel
         {
-            ["id"] = cluster.Id,
-            ["up"] = !cluster.Degraded,
-            ["degraded"] = cluster.Degraded,
-            ["onBackup"] = cluster.OnBackup,
-            ["since"] = cluster.Since.ToString("O", CultureInfo.InvariantCulture),
-            ["for"] = Ago(now - cluster.Since),
-            ["coveragePercent"] = coverage.TryGetValue(cluster.Id, out var ratio) ? Math.Round(ratio * 100, 1) : null,
-            ["hosts"] = routes.Where(r => string.Equals(r.Config.ClusterId, cluster.Id, StringComparison.OrdinalIgnoreCase))
+            Id = cluster.Id,
+            Up = !cluster.Degraded,
+            Degraded = cluster.Degraded,
+            OnBackup = cluster.OnBackup,
+            Since = cluster.Since.ToString("O", CultureInfo.InvariantCulture),
+            For = Ago(now - cluster.Since),
+            CoveragePercent = coverage.TryGetValue(cluster.Id, out var ratio) ? Math.Round(ratio * 100, 1) : null,
+            Hosts = routes.Where(r => string.Equals(r.Config.ClusterId, cluster.Id, StringComparison.OrdinalIgnoreCase))
                 .SelectMany(r => r.Config.Match.Hosts ?? []).Distinct().ToArray(),
-            ["origins"] = cluster.Destinations.Select(d => new Dictionary<string, object?>
+            Origins = cluster.Destinations.Select(d => new StatusOriginModel
             {
-                ["id"] = d.Id,
-                ["backup"] = d.Backup,
-                ["up"] = d.Up,
-                ["reason"] = d.Reason,
-                ["since"] = d.Since.ToString("O", CultureInfo.InvariantCulture),
-                ["for"] = Ago(now - d.Since),
+                Id = d.Id,
+                Backup = d.Backup,
+                Up = d.Up,
+                Reason = d.Reason,
+                Since = d.Since.ToString("O", CultureInfo.InvariantCulture),
+                For = Ago(now - d.Since),
             }).ToArray(),
         }).ToArray();
-        return new Dictionary<string, object?>
+        return new StatusPageModel
         {
-            ["generatedAt"] = now.ToString("O", CultureInfo.InvariantCulture),
-            ["degraded"] = sites.Any(s => (bool)s["degraded"]!),
-            ["staleServedLastHour"] = _staleServed.LastHour(),
-            ["sites"] = sites,
+            Title = "Service status",
+            GeneratedAt = now.ToString("O", CultureInfo.InvariantCulture),
+            Degraded = sites.Any(s => s.Degraded),
+            StaleServedLastHour = _staleServed.LastHour(),
+            Sites = sites,
         };
     }
 
-    public Task WriteAsync(HttpContext context)
+    public async Task WriteAsync(HttpContext context)
     {
         var model = Model();
         var response = context.Response;
@@ -77,13 +80,12 @@ internal sealed class StatusPage
         if (ErrorPageWriter.Negotiate(context.Request.Headers.Accept) == ErrorPageWriter.Format.Json)
         {
             response.ContentType = "application/json";
-            return response.WriteAsync(JsonSerializer.Serialize(model));
+            await response.WriteAsync(JsonSerializer.Serialize(model, Json));
+            return;
         }
         response.ContentType = "text/html; charset=utf-8";
-        var degraded = (bool)model["degraded"]!;
-        var html = _renderer.Render(context.Request.Host.Host.ToLowerInvariant(), ["status"], model, "Service status",
-            degraded ? "Some origins are down; the edge is serving saved copies." : "All origins are up.");
-        return response.WriteAsync(html);
+        var html = await _renderer.RenderPageAsync(context.Request.Host.Host.ToLowerInvariant(), [TemplateNames.Status], model, BuiltInPages.Status);
+        await response.WriteAsync(html);
     }
 
     private static string Ago(TimeSpan span) => span.TotalSeconds switch

@@ -1,12 +1,12 @@
-using System.Text.Encodings.Web;
 using Microsoft.Extensions.Logging;
 using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Templates;
 
 /// <summary>
-/// Renders a page from the publisher's templates inside the shared layout, and never fails: when a
-/// template is missing or throws, the built-in page stands in, so a reader never gets an empty body.
+/// Renders the publisher's templates and never fails: while the templates are compiling, when a
+/// template is missing, renders nothing or throws, the built-in page stands in (a failure is
+/// logged), so a reader never gets a 500 or an empty body. Model strings are HTML-encoded by Razor.
 /// </summary>
 internal sealed partial class PageRenderer
 {
@@ -19,51 +19,61 @@ internal sealed partial class PageRenderer
         _logger = logger;
     }
 
-    /// <param name="host">The site, for per-site overrides.</param>
-    /// <param name="names">Template names to try in order (e.g. <c>errors/503</c>, <c>errors/default</c>).</param>
-    /// <param name="model">Values for the template: every one is HTML-escaped unless the template uses triple braces.</param>
-    /// <param name="title">The page title, for the layout and the built-in page.</param>
-    /// <param name="fallbackBody">Plain text for the built-in page.</param>
-    public string Render(string? host, string[] names, IDictionary<string, object?> model, string title, string fallbackBody)
+    /// <summary>A full page: the first of <paramref name="names"/> that exists, inside the layout.</summary>
+    /// <param name="host">The site (lower case), for per-site overrides.</param>
+    /// <param name="names">Template names to try in order (e.g. <c>errors/503</c>, <c>errors/default</c>); a template that renders only white space passes to the next.</param>
+    /// <param name="model">The page's model.</param>
+    /// <param name="builtIn">The built-in page for the same model.</param>
+    public async Task<string> RenderPageAsync<TModel>(string? host, IReadOnlyList<string> names, TModel model, Func<TModel, string> builtIn)
+        where TModel : PageModel
     {
-        try
+        if (_templates.Current is { } set)
         {
-            foreach (var name in names)
+            string? key = null;
+            try
             {
-                var body = _templates.Render(host, name, model);
-                if (body is null)
+                var layout = set.Find(host, TemplateNames.Layout);
+                foreach (var name in names)
                 {
-                    continue;
-                }
-                var layoutModel = new Dictionary<string, object?>(model) { ["title"] = title, ["body"] = body };
-                var page = _templates.Render(host, "layout", layoutModel) ?? body;
-                if (!string.IsNullOrWhiteSpace(page))
-                {
-                    return page;
+                    key = set.Find(host, name);
+                    if (key is null)
+                    {
+                        continue;
+                    }
+                    var html = await set.RenderAsync(key, model, layout);
+                    if (!string.IsNullOrWhiteSpace(html))
+                    {
+                        return html;
+                    }
                 }
             }
+            catch (Exception ex)
+            {
+                LogRenderFailed(_logger, key ?? string.Join(", ", names), "the built-in page was sent instead", ex);
+            }
+        }
+        return builtIn(model);
+    }
+
+    /// <summary>A piece of a page, without the layout (the stale banner); null when there is none, or it failed (logged).</summary>
+    public async Task<string?> RenderFragmentAsync<TModel>(string? host, string name, TModel model)
+    {
+        if (_templates.Current is not { } set || set.Find(host, name) is not { } key)
+        {
+            return null;
+        }
+        try
+        {
+            return await set.RenderAsync(key, model, layout: null);
         }
         catch (Exception ex)
         {
-            LogRenderFailed(_logger, string.Join(", ", names), ex);
+            LogRenderFailed(_logger, key, "the page was sent without it", ex);
+            return null;
         }
-        return BuiltIn(title, fallbackBody);
-    }
-
-    /// <summary>The page used when no template can: plain, escaped, always there.</summary>
-    public static string BuiltIn(string title, string text)
-    {
-        var encoder = HtmlEncoder.Default;
-        return $"""
-            <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>{encoder.Encode(title)}</title>
-            <style>body{"{"}font:18px/1.5 system-ui,sans-serif;max-width:36rem;margin:15vh auto;padding:0 1.5rem;color:#1d2330{"}"}</style>
-            </head><body><h1>{encoder.Encode(title)}</h1><p>{encoder.Encode(text)}</p></body></html>
-            """;
     }
 
     [LoggerMessage(EventId = EventIds.TemplateRenderFailed, EventName = nameof(EventIds.TemplateRenderFailed), Level = LogLevel.Error,
-        Message = "Rendering template {Names} failed; the built-in page was sent instead")]
-    private static partial void LogRenderFailed(ILogger logger, string names, Exception exception);
+        Message = "Rendering template {Template} failed; {Fallback}")]
+    private static partial void LogRenderFailed(ILogger logger, string template, string fallback, Exception exception);
 }

@@ -30,18 +30,85 @@ public sealed class ValidateConfigCommandTests
         Assert.DoesNotContain("   at ", error); // a list of problems, not a stack trace
     }
 
-    [Fact]
-    public async Task ValidateConfig_BrokenTemplate_ReportedWithItsPath()
+    private static async Task<string> ConfigWithTemplates(params (string Name, string Text)[] templates)
     {
         var dir = TempDirectory.Create("edgecache-validate");
         await File.WriteAllTextAsync(Path.Combine(dir, "appsettings.json"), """{ "EdgeCache": { "Origin": "http://127.0.0.1:9100" } }""");
-        Directory.CreateDirectory(Path.Combine(dir, "templates", "errors"));
-        await File.WriteAllTextAsync(Path.Combine(dir, "templates", "errors", "503.hbs"), "{{#if status}}never closed");
+        foreach (var file in Directory.EnumerateFiles(TestProxy.RepositoryTemplates, "*.cshtml", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(dir, "templates", Path.GetRelativePath(TestProxy.RepositoryTemplates, file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+        foreach (var (name, text) in templates)
+        {
+            await File.WriteAllTextAsync(Path.Combine(dir, "templates", name), text);
+        }
+        return dir;
+    }
+
+    [Fact]
+    public async Task ValidateConfig_MisspeltModelProperty_ReportedWithFileAndLine()
+    {
+        var dir = await ConfigWithTemplates(("errors/503.cshtml", """
+            @model ErrorPageModel
+            <h1>We'll be right back</h1>
+            <p>@Model.Mesage</p>
+            """));
 
         var (exitCode, _, error) = await RunAsync(dir, "--validate-config");
 
         Assert.Equal(1, exitCode);
-        Assert.Contains("templates/errors/503.hbs:", error);
+        Assert.Contains("templates/errors/503.cshtml:3: 'ErrorPageModel' does not contain a definition for 'Mesage'", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public async Task ValidateConfig_RazorSyntaxError_ReportedWithFileAndLine()
+    {
+        var dir = await ConfigWithTemplates(("status.cshtml", """
+            @model StatusPageModel
+            <span class="code">Service status</span>
+            @if (Model.Degraded)
+            {
+            <h1>Some origins are down</h1>
+            """));
+
+        var (exitCode, _, error) = await RunAsync(dir, "--validate-config");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("templates/status.cshtml:3: ", error);
+        Assert.Contains("missing a closing \"}\"", error);
+    }
+
+    [Fact]
+    public async Task ValidateConfig_SeveralBrokenTemplatesAndBadSettings_EveryErrorInOneRun()
+    {
+        var dir = await ConfigWithTemplates(
+            ("errors/502.cshtml", "@model ErrorPageModel\n<p>@Model.RetryAftr</p>\n"),
+            ("errors/default.cshtml", "<p>no model</p>\n"),
+            ("status.cshtml", "@model StatusPageModel\n\n@foreach (var site in Model.Sites) {\n"),
+            ("banner.cshtml", "@model BannerModel\n<div>@Model.AgeText</div>\n<div>@Model.Age</div>\n"));
+
+        var (exitCode, _, error) = await RunAsync(dir, "--validate-config", "--EdgeCache:Cache:MaxObjectBytes=big");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("EdgeCache:Cache:MaxObjectBytes: \"big\"", error);
+        Assert.Contains("templates/errors/502.cshtml:2: ", error);
+        Assert.Contains("templates/errors/default.cshtml:1: no @model", error);
+        Assert.Contains("templates/status.cshtml:3: ", error);
+        Assert.Contains("templates/banner.cshtml:3: ", error);
+    }
+
+    [Fact]
+    public async Task ValidateConfig_RepositoryTemplates_Valid()
+    {
+        var dir = await ConfigWithTemplates();
+
+        var (exitCode, output, error) = await RunAsync(dir, "--validate-config", "--cache-dir", Path.Combine(dir, "c"));
+
+        Assert.True(exitCode == 0, error);
+        Assert.Contains("Configuration is valid", output);
     }
 
     [Fact]

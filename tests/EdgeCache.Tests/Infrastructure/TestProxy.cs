@@ -1,4 +1,5 @@
 using EdgeCache.Hosting;
+using EdgeCache.Templates;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeCache.Tests.Infrastructure;
@@ -32,15 +33,19 @@ internal sealed class TestProxy : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     public static Task<TestProxy> StartAsync(Uri origin, string? cacheDir = null, TimeProvider? clock = null, params string[] extraArgs) =>
-        StartAsync(origin, services: null, cacheDir, clock, extraArgs);
+        StartAsync(origin, services: null, cacheDir, clock, extraArgs: extraArgs);
 
     /// <param name="origin">The origin's address; null when <paramref name="extraArgs"/> carry a <c>ReverseProxy</c> section.</param>
     /// <param name="services">Replaces services after EdgeCache registered its own (a slow disk, say).</param>
     /// <param name="cacheDir">The disk tier's folder; a new one when null.</param>
     /// <param name="clock">EdgeCache's clock.</param>
+    /// <param name="waitForTemplates">
+    /// Return once the templates have compiled (a few seconds for the first proxy of a test run), so
+    /// tests see the templates' pages rather than the built-in ones served meanwhile.
+    /// </param>
     /// <param name="extraArgs">More command-line arguments.</param>
     public static async Task<TestProxy> StartAsync(Uri? origin, Action<IServiceCollection>? services, string? cacheDir = null,
-        TimeProvider? clock = null, params string[] extraArgs)
+        TimeProvider? clock = null, bool waitForTemplates = true, params string[] extraArgs)
     {
         cacheDir ??= TempDirectory.Create("edgecache-cache");
         var contentRoot = TempDirectory.Create("edgecache-root");
@@ -64,6 +69,10 @@ internal sealed class TestProxy : IAsyncDisposable
             services?.Invoke(collection);
         }, contentRoot);
         await host.StartAsync();
+        if (waitForTemplates)
+        {
+            await host.Services.GetRequiredService<TemplateSet>().Ready.WaitAsync(TimeSpan.FromSeconds(60));
+        }
         var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false })
         {
             BaseAddress = host.ProxyAddress,

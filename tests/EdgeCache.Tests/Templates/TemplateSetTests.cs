@@ -1,141 +1,127 @@
+using EdgeCache.Diagnostics;
 using EdgeCache.Templates;
 using EdgeCache.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeCache.Tests.Templates;
 
 public sealed class TemplateSetTests
 {
-    private static string Folder(params (string Name, string Text)[] files)
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(60);
+    private readonly LogCapture _log = new();
+
+    private static async Task<string> Render(TemplateSet set, string name = "banner")
     {
-        var root = TempDirectory.Create("templates");
-        foreach (var (name, text) in files)
-        {
-            var path = Path.Combine(root, name);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllText(path, text);
-        }
-        return root;
+        var current = set.Current;
+        Assert.NotNull(current);
+        var key = current.Find(null, name);
+        Assert.NotNull(key);
+        return (await current.RenderAsync(key, new BannerModel { AgeText = "a", AgeMinutes = 1 }, layout: null)).Trim();
     }
 
-    /// <summary>Replaces a file in one step (write beside it, then rename), as deployment tools do.</summary>
-    private static void Replace(string path, string text)
-    {
-        File.WriteAllText(path + ".new", text);
-        File.Move(path + ".new", path, overwrite: true);
-    }
-
-    private static PageRenderer Renderer(TemplateSet set) => new(set, NullLogger<PageRenderer>.Instance);
-
-    private static Dictionary<string, object?> Model(string path = "/a") => new() { ["path"] = path, ["status"] = 503 };
-
-    [Fact]
-    public void Render_VariableWithMarkup_HtmlEscaped()
-    {
-        using var set = new TemplateSet(Folder(("errors/default.hbs", "<p>{{path}}</p>")), NullLogger<TemplateSet>.Instance);
-
-        var html = Renderer(set).Render("example.com", ["errors/default"], Model("/<script>alert(1)</script>"), "t", "f");
-
-        Assert.Contains("&lt;script&gt;", html);
-        Assert.DoesNotContain("<script>", html);
-    }
-
-    [Fact]
-    public void Render_PageInsideLayout_LayoutWrapsBody()
-    {
-        using var set = new TemplateSet(Folder(("layout.hbs", "<main title=\"{{title}}\">{{{body}}}</main>"), ("errors/default.hbs", "<b>{{status}}</b>")), NullLogger<TemplateSet>.Instance);
-
-        var html = Renderer(set).Render(null, ["errors/default"], Model(), "Service Unavailable", "f");
-
-        Assert.Equal("<main title=\"Service Unavailable\"><b>503</b></main>", html);
-    }
-
-    [Fact]
-    public void Render_SiteOverride_UsedForThatHostOnly()
-    {
-        using var set = new TemplateSet(Folder(("errors/default.hbs", "shared"), ("sites/news.example.com/errors/default.hbs", "news")), NullLogger<TemplateSet>.Instance);
-        var renderer = Renderer(set);
-
-        Assert.Equal("news", renderer.Render("news.example.com", ["errors/default"], Model(), "t", "f"));
-        Assert.Equal("shared", renderer.Render("shop.example.com", ["errors/default"], Model(), "t", "f"));
-    }
-
-    [Fact]
-    public void Render_SpecificStatusBeforeDefault()
-    {
-        using var set = new TemplateSet(Folder(("errors/default.hbs", "default"), ("errors/503.hbs", "five-oh-three")), NullLogger<TemplateSet>.Instance);
-
-        Assert.Equal("five-oh-three", Renderer(set).Render(null, ["errors/503", "errors/default"], Model(), "t", "f"));
-    }
-
-    [Fact]
-    public void Render_TemplateFailsAtRunTime_BuiltInPageNeverEmpty()
-    {
-        using var set = new TemplateSet(Folder(("errors/default.hbs", "{{> missing-partial}}")), NullLogger<TemplateSet>.Instance);
-
-        var html = Renderer(set).Render(null, ["errors/default"], Model(), "Service Unavailable", "Please try again.");
-
-        Assert.Contains("<h1>Service Unavailable</h1>", html);
-        Assert.Contains("Please try again.", html);
-    }
-
-    [Theory]
-    [InlineData("../../etc")]
-    [InlineData("..")]
-    [InlineData("a/../../b")]
-    [InlineData("%2e%2e")]
-    public void Render_HostWithPathTraversal_NeverLeavesTemplates(string host)
-    {
-        var root = Folder(("errors/default.hbs", "shared"));
-        File.WriteAllText(Path.Combine(Path.GetDirectoryName(root)!, "secret.hbs"), "SECRET");
-        using var set = new TemplateSet(root, NullLogger<TemplateSet>.Instance);
-
-        Assert.Equal("shared", Renderer(set).Render(host, ["errors/default"], Model(), "t", "f"));
-    }
-
-    [Fact]
-    public void Compile_BrokenTemplate_ReportedWithItsPath()
-    {
-        var result = TemplateCompiler.Compile(Folder(("errors/default.hbs", "fine"), ("errors/503.hbs", "{{#if status}}never closed")));
-
-        var error = Assert.Single(result.Errors);
-        Assert.StartsWith("templates/errors/503.hbs:", error);
-    }
+    private static string Page(string text) => "@model BannerModel\n" + text;
 
     [Fact]
     public async Task Reload_FileChanged_NewTemplateUsed()
     {
-        var root = Folder(("errors/default.hbs", "before"));
-        using var set = new TemplateSet(root, NullLogger<TemplateSet>.Instance);
+        var root = TemplateFolder.Create(("banner.cshtml", Page("before")));
+        using var set = new TemplateSet(root, _log.CreateLogger<TemplateSet>());
+        await set.Ready.WaitAsync(Wait);
         var reloaded = new TaskCompletionSource();
         set.Reloaded += () => reloaded.TrySetResult();
 
-        Replace(Path.Combine(root, "errors/default.hbs"), "after");
-        await reloaded.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        TemplateFolder.Replace(root, "banner.cshtml", Page("after"));
+        await reloaded.Task.WaitAsync(Wait);
 
-        Assert.Equal("after", Renderer(set).Render(null, ["errors/default"], Model(), "t", "f"));
+        Assert.Equal("after", await Render(set));
+        Assert.Single(_log.Messages(EventIds.TemplatesReloaded));
     }
 
     [Fact]
-    public async Task Reload_BrokenChange_PreviousTemplatesKept()
+    public async Task Reload_BrokenChange_PreviousTemplatesKeptAndEachErrorLoggedWithFileAndLine()
     {
-        var root = Folder(("errors/default.hbs", "good"), ("other.hbs", "x"));
-        using var set = new TemplateSet(root, NullLogger<TemplateSet>.Instance);
+        var root = TemplateFolder.Create(("banner.cshtml", Page("good")), ("other.cshtml", Page("x")));
+        using var set = new TemplateSet(root, _log.CreateLogger<TemplateSet>());
+        await set.Ready.WaitAsync(Wait);
         var reloaded = new TaskCompletionSource();
         set.Reloaded += () => reloaded.TrySetResult();
         var rejections = System.Threading.Channels.Channel.CreateUnbounded<bool>();
         set.ReloadRejected += () => rejections.Writer.TryWrite(true);
 
-        Replace(Path.Combine(root, "errors/default.hbs"), "{{#each}}broken");
-        await rejections.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
-        Replace(Path.Combine(root, "other.hbs"), "y"); // a valid change still fails: the set stays broken
-        await rejections.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        TemplateFolder.Replace(root, "banner.cshtml", Page("<p>@Model.AgeTxt</p>\n<p>@Model.AgeMinutez</p>"));
+        await rejections.Reader.ReadAsync().AsTask().WaitAsync(Wait);
+        TemplateFolder.Replace(root, "other.cshtml", Page("y")); // a valid change still fails: the set stays broken
+        await rejections.Reader.ReadAsync().AsTask().WaitAsync(Wait);
 
         Assert.False(reloaded.Task.IsCompleted);
-        Assert.Equal("good", Renderer(set).Render(null, ["errors/default"], Model(), "t", "f"));
+        Assert.Equal("good", await Render(set));
+        var logged = _log.Messages(EventIds.TemplateReloadRejected);
+        Assert.Equal(4, logged.Count); // two errors, twice
+        Assert.Contains(logged, m => m.StartsWith("Template change not applied, the previous templates stay in use: templates/banner.cshtml:2: ", StringComparison.Ordinal) && m.Contains("AgeTxt"));
+        Assert.Contains(logged, m => m.Contains("templates/banner.cshtml:3: ") && m.Contains("AgeMinutez"));
     }
 
     [Fact]
-    public void RepositoryTemplates_AllCompile() =>
-        Assert.Empty(TemplateCompiler.Compile(TestProxy.RepositoryTemplates).Errors);
+    public async Task Reload_ManyFilesWrittenAtOnce_CompiledOnce()
+    {
+        var root = TemplateFolder.Create(("banner.cshtml", Page("v1")));
+        var compiles = 0;
+        using var set = new TemplateSet(root, _log.CreateLogger<TemplateSet>(), folder =>
+        {
+            Interlocked.Increment(ref compiles);
+            return TemplateCompiler.Compile(folder);
+        });
+        await set.Ready.WaitAsync(Wait);
+        var reloaded = new TaskCompletionSource<int>();
+        set.Reloaded += () => reloaded.TrySetResult(Volatile.Read(ref compiles));
+
+        for (var i = 0; i < 10; i++)
+        {
+            TemplateFolder.Replace(root, "banner.cshtml", Page("v" + (i + 2)));
+            File.WriteAllText(Path.Combine(root, $"partial{i}.cshtml"), Page("p"));
+        }
+
+        Assert.Equal(2, await reloaded.Task.WaitAsync(Wait)); // the start-up compile and one for the ten changes
+        Assert.Equal("v11", await Render(set));
+    }
+
+    [Fact]
+    public async Task Start_BrokenTemplates_EachErrorLoggedWithFileAndLineAndNoTemplatesUsed()
+    {
+        var root = TemplateFolder.Create(("banner.cshtml", Page("\n<p>@Model.AgeTxt</p>")), ("status.cshtml", "@model StatusPageModel\n@if (Model.Degraded) {"));
+        using var set = new TemplateSet(root, _log.CreateLogger<TemplateSet>());
+
+        await set.Ready.WaitAsync(Wait);
+
+        Assert.Null(set.Current);
+        var logged = _log.Messages(EventIds.TemplateStartupError);
+        Assert.Contains(logged, m => m.Contains("templates/banner.cshtml:3: ") && m.Contains("AgeTxt"));
+        Assert.Contains(logged, m => m.Contains("templates/status.cshtml:2: "));
+    }
+
+    [Fact]
+    public async Task Start_BrokenThenFixed_FixedSetUsed()
+    {
+        var root = TemplateFolder.Create(("banner.cshtml", Page("@Model.AgeTxt")));
+        using var set = new TemplateSet(root, _log.CreateLogger<TemplateSet>());
+        await set.Ready.WaitAsync(Wait);
+        var reloaded = new TaskCompletionSource();
+        set.Reloaded += () => reloaded.TrySetResult();
+
+        TemplateFolder.Replace(root, "banner.cshtml", Page("@Model.AgeText"));
+        await reloaded.Task.WaitAsync(Wait);
+
+        Assert.Equal("a", await Render(set, "banner"));
+        Assert.Single(_log.Messages(EventIds.TemplatesReady));
+    }
+
+    [Fact]
+    public void Start_NoFolder_ReadyAtOnceWithoutTemplates()
+    {
+        var root = Path.Combine(TempDirectory.Create("edgecache-templates"), "templates");
+        using var set = new TemplateSet(root, _log.CreateLogger<TemplateSet>());
+
+        Assert.True(set.Ready.IsCompleted);
+        Assert.Null(set.Current);
+        Assert.Single(_log.Messages(EventIds.NoTemplates));
+    }
 }
