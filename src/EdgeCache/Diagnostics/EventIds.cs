@@ -27,6 +27,9 @@ internal static class EventIds
     public const int RedisUp = 2021;
     public const int RedisCorruptEntry = 2022;
     public const int RedisBadPurgeMessage = 2023;
+    public const int RedisSkipped = 2024;
+    public const int RedisAnswering = 2025;
+    public const int RedisProbeFailed = 2026;
 
     // Origin health
     public const int OriginDown = 3001;

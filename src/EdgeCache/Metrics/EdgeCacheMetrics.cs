@@ -61,6 +61,7 @@ internal sealed partial class EdgeCacheMetrics
     private readonly Counter _evictions;
     private readonly Counter _corrupt;
     private readonly Counter _storeErrors;
+    private readonly Gauge _tierUp;
 
     private readonly ConcurrentDictionary<(string Outcome, string Site), Counter.Child> _requestsBound = new();
     private readonly ConcurrentDictionary<(string Reason, string Site), Counter.Child> _staleServedBound = new();
@@ -107,6 +108,8 @@ internal sealed partial class EdgeCacheMetrics
         _bytes = factory.CreateGauge("edgecache_cache_bytes", "Bytes held, by storage tier.", "tier");
         _lookups = factory.CreateCounter("edgecache_lookups_total", "Lookups made in the tier, found or not.", "tier");
         _evictions = factory.CreateCounter("edgecache_evictions_total", "Entries evicted to stay within the tier's bound.", "tier");
+        _tierUp = factory.CreateGauge("edgecache_tier_up",
+            "1 while the persistent tier is in use, 0 while it is disconnected or skipped by its circuit breaker (Redis not answering).", "tier");
         _corrupt = factory.CreateCounter("edgecache_corrupt_entries_total", "Corrupt or truncated entries found and dropped (never served).", "tier");
 
         foreach (var kind in PurgeKinds)
@@ -206,6 +209,10 @@ internal sealed partial class EdgeCacheMetrics
             RaiseTo(_evictions, tier.Tier, tier.Evictions);
             RaiseTo(_corrupt, tier.Tier, tier.Corrupt);
             RaiseTo(_storeErrors, tier.Tier, tier.Errors);
+            if (tier.Up is { } up)
+            {
+                _tierUp.WithLabels(tier.Tier).Set(up ? 1 : 0);
+            }
         }
 
         // null where the tier cannot tell (Redis keeps its own counts): no series rather than a false 0.

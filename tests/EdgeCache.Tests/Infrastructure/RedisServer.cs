@@ -81,6 +81,18 @@ internal sealed class RedisServer : IAsyncDisposable
         throw new TimeoutException($"redis-server did not listen on {Port} within 10 s");
     }
 
+    /// <summary>Pauses the process (SIGSTOP): connections stay open, nothing answers, as a hung server.</summary>
+    public Task PauseAsync() => Signal("STOP");
+
+    /// <summary>Resumes a paused process (SIGCONT).</summary>
+    public Task ResumeAsync() => Signal("CONT");
+
+    private async Task Signal(string signal)
+    {
+        using var kill = Process.Start("kill", $"-{signal} {_process!.Id}");
+        await kill.WaitForExitAsync();
+    }
+
     /// <summary>Kills the server outright, as a crash would.</summary>
     public async Task KillAsync()
     {

@@ -102,6 +102,67 @@ public sealed class SharedCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RedisHung_SkippedAfterAFewTimeouts_PurgeSays503_UsedAgainWhenItAnswers()
+    {
+        await FetchOnA("/before-hang");
+        await _redis.PauseAsync(); // SIGSTOP: connections stay open, nothing answers
+
+        // Every miss reads Redis first: only the first few pay the 250 ms timeout, then the tier is skipped.
+        var slow = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var response = await _a.Client.GetAsync($"/during-hang-{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            slow += watch.Elapsed >= TimeSpan.FromMilliseconds(240) ? 1 : 0;
+        }
+        Assert.InRange(slow, 0, RedisBreaker.Threshold + 2);
+        Assert.StartsWith("EdgeCache; hit", CacheStatus(await _a.Client.GetAsync("/before-hang"))); // memory tier
+        Assert.Contains("edgecache_tier_up{tier=\"redis\"} 0", await _a.Management.GetStringAsync("/metrics"));
+        var purge = await Admin(_a, HttpMethod.Post, "/admin/purge", $$"""{"url":"{{Url("/before-hang")}}"}""");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, purge.StatusCode);
+
+        await _redis.ResumeAsync();
+        await Eventually(async () => (await _a.Management.GetStringAsync("/metrics")).Contains("edgecache_tier_up{tier=\"redis\"} 1"),
+            "A using Redis again", 10);
+        var attempt = 0;
+        await Eventually(async () =>
+        {
+            var path = $"/after-hang-{attempt++}";
+            await FetchOnA(path);
+            return CacheStatus(await _b.Client.GetAsync(path)).StartsWith("EdgeCache; hit", StringComparison.Ordinal);
+        }, "a page fetched on A being a hit on B again", 10);
+    }
+
+    [Fact]
+    public async Task RedisAnsweringLate_CircuitBreakerSkipsIt_UntilAProbeAnswersInTime()
+    {
+        // Connections stay up and every answer comes back 400 ms late (a saturated server): the
+        // client never sees a disconnection, only the breaker can spare readers the timeouts.
+        await using var slowRedis = new DelayingTcpProxy(_redis.Port);
+        await using var node = await TestProxy.StartAsync(_origin.Address, clock: _clock, extraArgs: ["--redis", slowRedis.Configuration]);
+        await node.Client.GetStringAsync("/warm-up");
+        slowRedis.Delay = TimeSpan.FromMilliseconds(400);
+
+        var slow = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            using var response = await node.Client.GetAsync($"/late-{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            slow += watch.Elapsed >= TimeSpan.FromMilliseconds(240) ? 1 : 0;
+        }
+        Assert.InRange(slow, 0, RedisBreaker.Threshold + 2); // without the breaker: 20 of 20
+        Assert.True(node.Get<RedisStore>().IsConnected);
+        Assert.False(node.Get<RedisStore>().IsUsable);
+        Assert.Contains("edgecache_tier_up{tier=\"redis\"} 0", await node.Management.GetStringAsync("/metrics"));
+
+        slowRedis.Delay = TimeSpan.Zero;
+        await Eventually(() => node.Get<RedisStore>().IsUsable, "a probe answering in time", 10);
+        Assert.Contains("edgecache_tier_up{tier=\"redis\"} 1", await node.Management.GetStringAsync("/metrics"));
+    }
+
+    [Fact]
     public async Task PurgeWithRedisDown_503NamingIt_NeverASilentSuccess()
     {
         await FetchOnA("/unreachable");

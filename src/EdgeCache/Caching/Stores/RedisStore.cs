@@ -69,6 +69,7 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
     private readonly ILogger _logger;
     private readonly string _node = Guid.NewGuid().ToString("N");
     private readonly ConcurrentDictionary<string, bool> _serversUp = new();
+    private readonly RedisBreaker _breaker = new();
     private long _corrupt;
 
     public RedisStore(IDistributedCache entries, IConnectionMultiplexer connection, RedisStoreOptions options, TimeProvider time,
@@ -121,6 +122,9 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
         configuration.AsyncTimeout = Math.Max(100, timeout);
         configuration.KeepAlive = 5;
         configuration.ConnectRetry = 1;
+        // Back within about a second of Redis answering again, however long it was away (the
+        // default exponential policy waits longer and longer between attempts).
+        configuration.ReconnectRetryPolicy = new LinearRetry(1000);
         return configuration;
     }
 
@@ -130,6 +134,9 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
     public string Name => "redis";
 
     public bool IsConnected => _connection.IsConnected;
+
+    /// <summary>Connected and answering: not skipped by the circuit breaker.</summary>
+    public bool IsUsable => _connection.IsConnected && !_breaker.IsOpen;
 
     public long CorruptEntries => Interlocked.Read(ref _corrupt);
 
@@ -143,11 +150,11 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
 
     public async ValueTask<CacheEntry?> GetAsync(string key, CancellationToken cancellationToken)
     {
-        if (!_connection.IsConnected)
+        if (!IsUsable)
         {
             return null;
         }
-        var value = await Bounded(_entries.GetAsync(EntryName(key), cancellationToken), cancellationToken);
+        var value = await Guarded(_entries.GetAsync(EntryName(key), cancellationToken), cancellationToken);
         if (value is null)
         {
             return null;
@@ -165,7 +172,7 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
 
     public async ValueTask SetAsync(CacheEntry entry, CancellationToken cancellationToken)
     {
-        if (!_connection.IsConnected)
+        if (!IsUsable)
         {
             return;
         }
@@ -182,8 +189,8 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
         // the entry is written only once every purge can find it.
         RedisValue[] args = [entry.Key, (long)Math.Ceiling(ttl.TotalMilliseconds)];
         var database = Database;
-        await Bounded(Task.WhenAll(Indexes(entry).Select(index => database.ScriptEvaluateAsync(IndexScript, [index], args))), cancellationToken);
-        await Bounded(_entries.SetAsync(EntryName(entry.Key), CacheEntryFormatter.Serialize(entry),
+        await Guarded(Task.WhenAll(Indexes(entry).Select(index => database.ScriptEvaluateAsync(IndexScript, [index], args))), cancellationToken);
+        await Guarded(_entries.SetAsync(EntryName(entry.Key), CacheEntryFormatter.Serialize(entry),
             new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = ttl }, cancellationToken), cancellationToken);
     }
 
@@ -206,9 +213,9 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
 
     public async ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
     {
-        if (_connection.IsConnected)
+        if (IsUsable)
         {
-            await Bounded(_entries.RemoveAsync(EntryName(key), cancellationToken), cancellationToken);
+            await Guarded(_entries.RemoveAsync(EntryName(key), cancellationToken), cancellationToken);
         }
     }
 
@@ -223,6 +230,10 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
         if (!_connection.IsConnected)
         {
             throw new InvalidOperationException("Redis is not connected; the purge did not reach the shared tier");
+        }
+        if (_breaker.IsOpen)
+        {
+            throw new InvalidOperationException("Redis is not answering (skipped until a probe answers); the purge did not reach the shared tier");
         }
         var index = request.Kind switch
         {
@@ -341,6 +352,62 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
     private async Task<T> Bounded<T>(Task<T> operation, CancellationToken cancellationToken) =>
         await operation.WaitAsync(_timeout, _time, cancellationToken);
 
+    /// <summary>A reader-facing operation, bounded and counted by the circuit breaker.</summary>
+    private async Task<T> Guarded<T>(Task<T> operation, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await Bounded(operation, cancellationToken);
+            _breaker.Succeeded();
+            return result;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && IsRedisFailure(ex))
+        {
+            if (_breaker.Failed())
+            {
+                LogBreakerOpened(_logger, RedisBreaker.Threshold, ex.Message);
+                _ = ProbeUntilAnsweredAsync();
+            }
+            throw;
+        }
+    }
+
+    private async Task Guarded(Task operation, CancellationToken cancellationToken) => await Guarded(Done(operation), cancellationToken);
+
+    private static async Task<bool> Done(Task operation)
+    {
+        await operation;
+        return true;
+    }
+
+    private static bool IsRedisFailure(Exception ex) => ex is TimeoutException or RedisException;
+
+    /// <summary>While the breaker is open: every second, a PING to every primary; the first round all answer in time closes it.</summary>
+    private async Task ProbeUntilAnsweredAsync()
+    {
+        while (_breaker.IsOpen)
+        {
+            try
+            {
+                await Task.Delay(ProbeInterval, _time);
+                var primaries = _connection.GetServers().Where(server => !server.IsReplica).ToList();
+                await Bounded(Task.WhenAll(primaries.Select(server => server.PingAsync())), CancellationToken.None);
+                if (_breaker.Close())
+                {
+                    LogBreakerClosed(_logger);
+                    Reconnected?.Invoke(); // purges may have been missed meanwhile
+                }
+            }
+            catch (Exception ex)
+            {
+                // Still not answering (or anything else went wrong): the next probe in a second.
+                LogProbeFailed(_logger, ex.Message);
+            }
+        }
+    }
+
+    private static readonly TimeSpan ProbeInterval = TimeSpan.FromSeconds(1);
+
     private async Task Bounded(Task operation, CancellationToken cancellationToken) =>
         await operation.WaitAsync(_timeout, _time, cancellationToken);
 
@@ -395,6 +462,18 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
 
     [LoggerMessage(EventId = EventIds.RedisUp, EventName = nameof(EventIds.RedisUp), Level = LogLevel.Information, Message = "Redis tier connected: {Server}")]
     private static partial void LogRedisUp(ILogger logger, string server);
+
+    [LoggerMessage(EventId = EventIds.RedisSkipped, EventName = nameof(EventIds.RedisSkipped), Level = LogLevel.Warning,
+        Message = "Redis tier skipped after {Failures} failed operations in a row ({Reason}); serving from memory, probing every second")]
+    private static partial void LogBreakerOpened(ILogger logger, int failures, string reason);
+
+    [LoggerMessage(EventId = EventIds.RedisProbeFailed, EventName = nameof(EventIds.RedisProbeFailed), Level = LogLevel.Debug,
+        Message = "Redis probe failed: {Reason}")]
+    private static partial void LogProbeFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = EventIds.RedisAnswering, EventName = nameof(EventIds.RedisAnswering), Level = LogLevel.Information,
+        Message = "Redis tier answering again: no longer skipped")]
+    private static partial void LogBreakerClosed(ILogger logger);
 
     [LoggerMessage(EventId = EventIds.RedisCorruptEntry, EventName = nameof(EventIds.RedisCorruptEntry), Level = LogLevel.Warning, Message = "Dropped a corrupt Redis entry for {Key}")]
     private static partial void LogCorruptEntry(ILogger logger, string key);

@@ -5,6 +5,9 @@ internal readonly record struct TierStatistics(string Tier, long? Count, long? B
 {
     /// <summary>Failures of the tier, each treated as a miss or a skipped write (and writes dropped from a full queue).</summary>
     public long? Errors { get; init; }
+
+    /// <summary>The tier is in use (a shared tier that is disconnected or skipped by its circuit breaker is not); null for the memory tier.</summary>
+    public bool? Up { get; init; }
 }
 
 /// <summary>Where the metrics read every tier's figures.</summary>

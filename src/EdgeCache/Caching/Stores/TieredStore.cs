@@ -77,7 +77,7 @@ internal sealed partial class TieredStore : ITierStatisticsSource, IAsyncDisposa
     public IReadOnlyList<TierStatistics> Statistics => _persistent is null
         ? [_memory.Statistics]
         : [_memory.Statistics, (_persistent is IReportsStatistics persistent ? persistent.Statistics : new TierStatistics(_persistent.Name, null, null, null, null, null))
-            with { Errors = Interlocked.Read(ref _storeErrors) }];
+            with { Errors = Interlocked.Read(ref _storeErrors), Up = _shared?.IsUsable ?? true }];
 
     /// <summary>Writes dropped because the persistent queue was full.</summary>
     public long DroppedWrites => Interlocked.Read(ref _droppedWrites);
