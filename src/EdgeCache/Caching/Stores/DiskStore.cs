@@ -142,7 +142,18 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
     public ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathFor(key);
-        File.Delete(path);
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true); // a folder where the file belongs
+        }
+        else if (Directory.Exists(Path.GetDirectoryName(path)))
+        {
+            File.Delete(path);
+        }
+        else if (File.Exists(Path.GetDirectoryName(path)))
+        {
+            File.Delete(Path.GetDirectoryName(path)!); // a file where the shard folder belongs: it holds no entry
+        }
         Untrack(path);
         return ValueTask.CompletedTask;
     }

@@ -201,6 +201,12 @@ public sealed class DiskStoreTests
 
         Assert.True(File.Exists(file));
         Assert.Equal("k", (await store.GetAsync("k", default))?.Key);
+        File.Delete(file);
+        Directory.CreateDirectory(Path.Combine(file, "inside"));
+        await store.RemoveAsync("k", default); // a purge of the key heals it too
+        Assert.False(Path.Exists(file));
+        await store.SetAsync(Entry("k"), default);
+        Assert.Equal("k", (await store.GetAsync("k", default))?.Key);
         Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
     }
 
@@ -214,6 +220,7 @@ public sealed class DiskStoreTests
         await File.WriteAllTextAsync(shard, "a file where the shard folder belongs");
 
         Assert.Null(await store.GetAsync("k", default));
+        await store.RemoveAsync("k", default);
         await store.SetAsync(Entry("k"), default);
 
         Assert.Equal("k", (await store.GetAsync("k", default))?.Key);
