@@ -231,7 +231,7 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
     /// The end of the entry's last stale window, clamped to the representable range: an origin may
     /// send <c>Expires: Fri, 31 Dec 9999 23:59:59 GMT</c>, and a file holds whatever ticks it holds.
     /// </summary>
-    internal static DateTimeOffset UsefulUntil(CacheEntry entry)
+    private static DateTimeOffset UsefulUntil(CacheEntry entry)
     {
         var stale = Math.Max(entry.StaleWhileRevalidate.Ticks, entry.StaleIfError.Ticks);
         var end = (Int128)entry.ResponseTime.UtcTicks + entry.FreshnessLifetime.Ticks + stale - entry.InitialAge.Ticks;
