@@ -18,8 +18,9 @@ internal static class EventIds
     public const int DiskCorruptEntry = 2001;
     public const int DiskScanCompleted = 2002;
     public const int DiskScanFailed = 2003;
-    public const int DiskScanFileFailed = 2004;
     public const int DiskDeleteFailed = 2005;
+    public const int DiskScanSkipped = 2006;
+    public const int DiskFull = 2007;
     public const int StoreError = 2010;
     public const int PersistentWriteDropped = 2011;
     public const int ShutdownWritesLost = 2012;

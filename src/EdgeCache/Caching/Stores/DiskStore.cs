@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Enumeration;
 using System.Security.Cryptography;
 using System.Text;
 using EdgeCache.Caching.Entries;
@@ -12,6 +13,10 @@ namespace EdgeCache.Caching.Stores;
 /// SHA-256 of the key, written atomically (temp file, then rename), each with its checksum.
 /// The size index is rebuilt by a background scan at start-up, which drops corrupt, truncated
 /// and dead entries; serving does not wait for it, since a lookup reads the entry's file directly.
+/// Whatever else is found in the folder (links, loops, folders named like entries, unreadable files)
+/// is skipped and counted, never followed; a write that finds a folder where its file belongs, or a
+/// file where its shard folder belongs, replaces it. A write the disk has no room for evicts least
+/// recently used entries and is retried once, whatever <see cref="DiskStoreOptions.MaxBytes"/> says.
 /// </summary>
 internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisposable
 {
@@ -73,6 +78,10 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
         {
             data = []; // shorter than it said: treated as corrupt below
         }
+        catch (UnauthorizedAccessException) when (Directory.Exists(path))
+        {
+            return null; // a folder where the file belongs: a miss, and the next write replaces it
+        }
         var entry = CacheEntryFormatter.Deserialize(data);
         if (entry is null)
         {
@@ -91,17 +100,17 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
     {
         var data = CacheEntryFormatter.Serialize(entry);
         var path = PathFor(entry.Key);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var temp = path + TempMarker + Guid.NewGuid().ToString("N");
         try
         {
-            await File.WriteAllBytesAsync(temp, data, cancellationToken);
-            File.Move(temp, path, overwrite: true);
+            await WriteAsync(path, data, cancellationToken);
         }
-        catch
+        catch (IOException ex) when (IsDiskFull(ex))
         {
-            TryDelete(temp);
-            throw;
+            // The disk holds less than MaxBytes (shared with others, or a small volume): make room
+            // at the expense of the least recently used entries, then try once more.
+            var freed = EvictForSpace(data.Length);
+            LogDiskFull(_logger, _root, freed, Bytes);
+            await WriteAsync(path, data, cancellationToken);
         }
         Track(path, data.Length, entry.Key, entry.Tags);
         EvictIfNeeded();
@@ -133,7 +142,18 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
     public ValueTask RemoveAsync(string key, CancellationToken cancellationToken)
     {
         var path = PathFor(key);
-        File.Delete(path);
+        if (Directory.Exists(path))
+        {
+            Directory.Delete(path, recursive: true); // a folder where the file belongs
+        }
+        else if (Directory.Exists(Path.GetDirectoryName(path)))
+        {
+            File.Delete(path);
+        }
+        else if (File.Exists(Path.GetDirectoryName(path)))
+        {
+            File.Delete(Path.GetDirectoryName(path)!); // a file where the shard folder belongs: it holds no entry
+        }
         Untrack(path);
         return ValueTask.CompletedTask;
     }
@@ -152,6 +172,74 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
         _stopping.Dispose();
     }
 
+    private async Task WriteAsync(string path, byte[] data, CancellationToken cancellationToken)
+    {
+        var shard = Path.GetDirectoryName(path)!;
+        if (File.Exists(shard))
+        {
+            File.Delete(shard); // a file where the shard folder belongs
+        }
+        Directory.CreateDirectory(shard);
+        var temp = path + TempMarker + Guid.NewGuid().ToString("N");
+        try
+        {
+            await File.WriteAllBytesAsync(temp, data, cancellationToken);
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true); // a folder where the file belongs
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temp);
+            throw;
+        }
+    }
+
+    /// <summary>No space left on the device (or in the quota).</summary>
+    private static bool IsDiskFull(IOException ex) => OperatingSystem.IsWindows()
+        ? (ex.HResult & 0xFFFF) is 0x27 or 0x70 // ERROR_HANDLE_DISK_FULL, ERROR_DISK_FULL
+        : ex.HResult is 28 or 122; // ENOSPC, EDQUOT (Linux numbers; .NET reports the raw errno)
+
+    /// <summary>
+    /// Evicts least recently used entries until <paramref name="needed"/> bytes plus a tenth of the
+    /// tier are freed, so that a disk that stays full evicts in batches, not on every write.
+    /// </summary>
+    private long EvictForSpace(long needed)
+    {
+        var target = needed + Bytes / 10;
+        long freed = 0;
+        lock (_evictionLock)
+        {
+            foreach (var (path, item) in _index.ToArray().OrderBy(p => p.Value.LastAccess))
+            {
+                if (freed >= target)
+                {
+                    break;
+                }
+                TryDelete(path);
+                Untrack(path);
+                Interlocked.Increment(ref _evictions);
+                freed += item.Size;
+            }
+        }
+        return freed;
+    }
+
+    /// <summary>
+    /// The end of the entry's last stale window, clamped to the representable range: an origin may
+    /// send <c>Expires: Fri, 31 Dec 9999 23:59:59 GMT</c>, and a file holds whatever ticks it holds.
+    /// </summary>
+    private static DateTimeOffset UsefulUntil(CacheEntry entry)
+    {
+        var stale = Math.Max(entry.StaleWhileRevalidate.Ticks, entry.StaleIfError.Ticks);
+        var end = (Int128)entry.ResponseTime.UtcTicks + entry.FreshnessLifetime.Ticks + stale - entry.InitialAge.Ticks;
+        return end >= DateTimeOffset.MaxValue.UtcTicks ? DateTimeOffset.MaxValue
+            : end <= DateTimeOffset.MinValue.UtcTicks ? DateTimeOffset.MinValue
+            : new DateTimeOffset((long)end, TimeSpan.Zero);
+    }
+
     internal string PathFor(string key)
     {
         Span<byte> hash = stackalloc byte[32];
@@ -160,55 +248,46 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
         return Path.Combine(_root, name[..2], name + Extension);
     }
 
+    /// <summary>
+    /// Rebuilds the index from the shard folders (<c>root/ab/*.ece</c>), one level each, following no
+    /// link. Anything that fails or does not belong is skipped, counted and logged once per scan (the
+    /// first of them, with the reason), so one bad file or folder never hides the rest from purges,
+    /// eviction and metrics.
+    /// </summary>
     private void Scan(CancellationToken cancellationToken)
     {
         var started = _time.GetTimestamp();
-        int valid = 0, dropped = 0;
+        var result = new ScanResult();
         try
         {
             var now = _time.GetUtcNow();
-            foreach (var path in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories))
+            foreach (var folder in List(_root))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (path.Contains(TempMarker, StringComparison.Ordinal))
+                if (!folder.IsDirectory || folder.IsLink)
                 {
-                    // Left by a write that never finished, unless it may be one of this process's writes in
-                    // progress (file times come from a coarse kernel clock, hence the margin).
-                    if (File.GetLastWriteTimeUtc(path) < _openedAt - TimeSpan.FromMinutes(1))
-                    {
-                        TryDelete(path);
-                    }
-                    continue;
-                }
-                if (!path.EndsWith(Extension, StringComparison.Ordinal))
-                {
+                    result.Skip(folder.Path, folder.IsLink ? "a link" : "a file where a shard folder belongs");
                     continue;
                 }
                 try
                 {
-                    var data = File.ReadAllBytes(path);
-                    var entry = CacheEntryFormatter.Deserialize(data);
-                    if (entry is null)
+                    foreach (var file in List(folder.Path))
                     {
-                        DropCorrupt(path);
-                        dropped++;
-                        continue;
+                        cancellationToken.ThrowIfCancellationRequested();
+                        ScanFile(file, now, result);
                     }
-                    if (entry.Kind == CacheEntryKind.Response && entry.ResponseTime + entry.UsefulLifetime < now)
-                    {
-                        TryDelete(path); // past every stale window: of no use to anyone
-                        continue;
-                    }
-                    Track(path, data.Length, entry.Key, entry.Tags, File.GetLastWriteTimeUtc(path).Ticks);
-                    valid++;
                 }
-                catch (IOException ex)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    LogScanFileFailed(_logger, path, ex);
+                    result.Skip(folder.Path, ex.Message);
                 }
             }
             EvictIfNeeded();
-            LogScanCompleted(_logger, _root, valid, dropped, _time.GetElapsedTime(started).TotalMilliseconds);
+            if (result.Skipped > 0)
+            {
+                LogScanSkipped(_logger, _root, result.Skipped, result.FirstPath!, result.FirstReason!);
+            }
+            LogScanCompleted(_logger, _root, result.Valid, result.Dropped, _time.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (OperationCanceledException)
         {
@@ -216,6 +295,77 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
         catch (Exception ex)
         {
             LogScanFailed(_logger, _root, ex);
+        }
+    }
+
+    private void ScanFile(FolderItem file, DateTimeOffset now, ScanResult result)
+    {
+        if (file.IsDirectory || file.IsLink)
+        {
+            result.Skip(file.Path, file.IsLink ? "a link" : "a folder");
+            return;
+        }
+        var path = file.Path;
+        try
+        {
+            if (path.Contains(TempMarker, StringComparison.Ordinal))
+            {
+                // Left by a write that never finished, unless it may be one of this process's writes in
+                // progress (file times come from a coarse kernel clock, hence the margin).
+                if (File.GetLastWriteTimeUtc(path) < _openedAt - TimeSpan.FromMinutes(1))
+                {
+                    TryDelete(path);
+                }
+                return;
+            }
+            if (!path.EndsWith(Extension, StringComparison.Ordinal))
+            {
+                result.Skip(path, "not a cache entry");
+                return;
+            }
+            var data = File.ReadAllBytes(path);
+            var entry = CacheEntryFormatter.Deserialize(data);
+            if (entry is null)
+            {
+                DropCorrupt(path);
+                result.Dropped++;
+                return;
+            }
+            if (entry.Kind == CacheEntryKind.Response && UsefulUntil(entry) < now)
+            {
+                TryDelete(path); // past every stale window: of no use to anyone
+                return;
+            }
+            Track(path, data.Length, entry.Key, entry.Tags, File.GetLastWriteTimeUtc(path).Ticks);
+            result.Valid++;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            result.Skip(path, ex.Message);
+        }
+    }
+
+    /// <summary>A folder's entries, one level, with what they are; links are reported, not followed.</summary>
+    private static FileSystemEnumerable<FolderItem> List(string folder) =>
+        new(folder, (ref FileSystemEntry e) => new FolderItem(
+                e.ToFullPath(), e.IsDirectory, (e.Attributes & FileAttributes.ReparsePoint) != 0),
+            new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false, RecurseSubdirectories = false });
+
+    private readonly record struct FolderItem(string Path, bool IsDirectory, bool IsLink);
+
+    private sealed class ScanResult
+    {
+        public int Valid;
+        public int Dropped;
+        public int Skipped;
+        public string? FirstPath;
+        public string? FirstReason;
+
+        public void Skip(string path, string reason)
+        {
+            Skipped++;
+            FirstPath ??= path;
+            FirstReason ??= reason;
         }
     }
 
@@ -314,9 +464,13 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
         Message = "Disk cache scan of {Root} failed; entries are still found on lookup")]
     private static partial void LogScanFailed(ILogger logger, string root, Exception exception);
 
-    [LoggerMessage(EventId = EventIds.DiskScanFileFailed, EventName = nameof(EventIds.DiskScanFileFailed), Level = LogLevel.Warning,
-        Message = "Could not read cache file {Path} during the scan")]
-    private static partial void LogScanFileFailed(ILogger logger, string path, Exception exception);
+    [LoggerMessage(EventId = EventIds.DiskScanSkipped, EventName = nameof(EventIds.DiskScanSkipped), Level = LogLevel.Warning,
+        Message = "Disk cache scan of {Root} skipped {Skipped} files and folders it could not use, the first {Path}: {Reason}")]
+    private static partial void LogScanSkipped(ILogger logger, string root, int skipped, string path, string reason);
+
+    [LoggerMessage(EventId = EventIds.DiskFull, EventName = nameof(EventIds.DiskFull), Level = LogLevel.Warning,
+        Message = "Disk cache {Root}: no space left on the device; evicted {Freed} bytes of least recently used entries to write ({Bytes} bytes held)")]
+    private static partial void LogDiskFull(ILogger logger, string root, long freed, long bytes);
 
     [LoggerMessage(EventId = EventIds.DiskDeleteFailed, EventName = nameof(EventIds.DiskDeleteFailed), Level = LogLevel.Warning,
         Message = "Could not delete cache file {Path}")]

@@ -2,6 +2,9 @@ using Microsoft.Extensions.Time.Testing;
 using EdgeCache.Caching.Entries;
 using EdgeCache.Caching.Stores;
 using EdgeCache.Tests.Infrastructure;
+using System.Diagnostics;
+using EdgeCache.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeCache.Tests.Caching.Stores;
@@ -19,8 +22,8 @@ public sealed class DiskStoreTests
         FreshnessLifetime = lifetime ?? TimeSpan.FromHours(1),
     };
 
-    private static DiskStore Open(string path, long maxBytes = 1 << 30, TimeProvider? clock = null) =>
-        new(new DiskStoreOptions { Path = path, MaxBytes = maxBytes }, clock ?? new FakeTimeProvider(Now), NullLogger<DiskStore>.Instance);
+    private static DiskStore Open(string path, long maxBytes = 1 << 30, TimeProvider? clock = null, ILogger<DiskStore>? logger = null) =>
+        new(new DiskStoreOptions { Path = path, MaxBytes = maxBytes }, clock ?? new FakeTimeProvider(Now), logger ?? NullLogger<DiskStore>.Instance);
 
     [Fact]
     public async Task GetAsync_AfterReopen_ReturnsStoredEntry()
@@ -75,5 +78,164 @@ public sealed class DiskStoreTests
         Assert.True(store.Evictions > 0);
         Assert.Null(await store.GetAsync("k0", default));
         Assert.NotNull(await store.GetAsync("k9", default));
+    }
+
+    [Fact]
+    public async Task Scan_EntriesValidUntilEndOfTime_IndexesEveryFileSoAPrefixPurgeRemovesThemAll()
+    {
+        // Expires: Fri, 31 Dec 9999 23:59:59 GMT with a stale-if-error window ends past DateTimeOffset.MaxValue;
+        // a lifetime of TimeSpan.MaxValue (raw ticks read back from a file) overflows TimeSpan itself.
+        var endOfTime = new DateTimeOffset(9999, 12, 31, 23, 59, 59, TimeSpan.Zero);
+        var path = TempDirectory.Create("disk");
+        using (var store = Open(path))
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                var entry = Entry($"/news/{i}");
+                await store.SetAsync((i % 3) switch
+                {
+                    0 => entry with { FreshnessLifetime = endOfTime - Now, StaleIfError = TimeSpan.FromDays(1) },
+                    1 => entry with { FreshnessLifetime = TimeSpan.MaxValue, StaleWhileRevalidate = TimeSpan.MaxValue },
+                    _ => entry,
+                }, default);
+            }
+        }
+
+        using var reopened = Open(path);
+        await reopened.ScanCompletion;
+        var purged = await reopened.PurgeAsync(new PurgeRequest(PurgeKind.Prefix, "/news/", Soft: false), default);
+
+        Assert.Equal(30, purged);
+        Assert.Empty(Directory.GetFiles(path, "*", SearchOption.AllDirectories));
+        Assert.Equal(0, reopened.Count);
+        Assert.Equal(0, reopened.Bytes);
+    }
+
+    [Fact]
+    public async Task Scan_BadFilesAndFolders_SkippedCountedLoggedOnceAndTheRestIndexed()
+    {
+        var path = TempDirectory.Create("disk");
+        long bytes;
+        using (var store = Open(path))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                await store.SetAsync(Entry($"k{i}"), default);
+            }
+            bytes = store.Bytes;
+        }
+        var shard = Directory.GetDirectories(path)[0];
+        // Folders that loop back (the scan once followed them: every entry indexed under ever longer
+        // aliases, exponentially many with two loops), a link to nowhere, a loop of links, a file where
+        // a shard folder belongs, a folder where a file belongs, and a file name that is no entry.
+        Directory.CreateSymbolicLink(Path.Combine(path, "zz"), path);
+        Directory.CreateSymbolicLink(Path.Combine(shard, "up"), "..");
+        File.CreateSymbolicLink(Path.Combine(shard, "nowhere.ece"), Path.Combine(path, "missing"));
+        File.CreateSymbolicLink(Path.Combine(shard, "loop.ece"), Path.Combine(shard, "loop.ece"));
+        await File.WriteAllTextAsync(Path.Combine(path, "0f"), "a file where a shard folder belongs");
+        Directory.CreateDirectory(Path.Combine(shard, new string('e', 64) + ".ece"));
+        await File.WriteAllTextAsync(Path.Combine(shard, "not-an-entry.ece"), "garbage");
+
+        var logs = new LogCapture();
+        using var reopened = Open(path, logger: logs.CreateLogger<DiskStore>());
+        await reopened.ScanCompletion.WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Equal(20, reopened.Count);
+        Assert.Equal(bytes, reopened.Bytes);
+        Assert.Empty(logs.Messages(EventIds.DiskScanFailed));
+        Assert.Single(logs.Messages(EventIds.DiskScanCompleted));
+        var skipped = Assert.Single(logs.Messages(EventIds.DiskScanSkipped));
+        // zz, up, nowhere.ece, loop.ece, 0f and the folder named like an entry; the garbage file is dropped as corrupt.
+        Assert.Contains("skipped 6 ", skipped, StringComparison.Ordinal);
+        Assert.Equal("k3", (await reopened.GetAsync("k3", default))?.Key);
+    }
+
+    [Fact]
+    public async Task SetAsync_DiskFullBelowMaxBytes_EvictsLeastRecentlyUsedAndRetries()
+    {
+        var path = TempDirectory.Create("disk-full");
+        Mount(path, "2m");
+        try
+        {
+            var clock = new FakeTimeProvider(Now);
+            using var store = Open(path, maxBytes: 1 << 30, clock: clock);
+            await store.ScanCompletion;
+            for (var i = 0; i < 60; i++) // 6 MB through a 2 MB disk
+            {
+                await store.SetAsync(Entry($"k{i}", 100_000), default);
+                clock.Advance(TimeSpan.FromSeconds(1));
+                if (i == 5)
+                {
+                    Assert.NotNull(await store.GetAsync("k0", default)); // recently used: outlives k1..k5
+                }
+            }
+
+            Assert.True(store.Evictions > 0);
+            Assert.NotNull(await store.GetAsync("k59", default));
+            Assert.Null(await store.GetAsync("k1", default));
+            Assert.Empty(Directory.GetFiles(path, "*.tmp-*", SearchOption.AllDirectories));
+            Assert.Equal(Directory.GetFiles(path, "*.ece", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length), store.Bytes);
+        }
+        finally
+        {
+            Run("umount", path);
+        }
+    }
+
+    [Fact]
+    public async Task GetAsync_FileReplacedByFolder_MissThenTheNextWriteReplacesIt()
+    {
+        var path = TempDirectory.Create("disk");
+        var logs = new LogCapture();
+        using var store = Open(path, logger: logs.CreateLogger<DiskStore>());
+        await store.ScanCompletion;
+        await store.SetAsync(Entry("k"), default);
+        var file = store.PathFor("k");
+        File.Delete(file);
+        Directory.CreateDirectory(Path.Combine(file, "inside"));
+
+        Assert.Null(await store.GetAsync("k", default));
+        Assert.Null(await store.GetAsync("k", default));
+        await store.SetAsync(Entry("k"), default);
+
+        Assert.True(File.Exists(file));
+        Assert.Equal("k", (await store.GetAsync("k", default))?.Key);
+        File.Delete(file);
+        Directory.CreateDirectory(Path.Combine(file, "inside"));
+        await store.RemoveAsync("k", default); // a purge of the key heals it too
+        Assert.False(Path.Exists(file));
+        await store.SetAsync(Entry("k"), default);
+        Assert.Equal("k", (await store.GetAsync("k", default))?.Key);
+        Assert.DoesNotContain(logs.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    [Fact]
+    public async Task SetAsync_ShardFolderReplacedByFile_ReplacesIt()
+    {
+        var path = TempDirectory.Create("disk");
+        using var store = Open(path);
+        await store.ScanCompletion;
+        var shard = Path.GetDirectoryName(store.PathFor("k"))!;
+        await File.WriteAllTextAsync(shard, "a file where the shard folder belongs");
+
+        Assert.Null(await store.GetAsync("k", default));
+        await store.RemoveAsync("k", default);
+        await store.SetAsync(Entry("k"), default);
+
+        Assert.Equal("k", (await store.GetAsync("k", default))?.Key);
+    }
+
+    private static void Mount(string path, string size)
+    {
+        var (code, output) = Run("mount", "-t", "tmpfs", "-o", $"size={size}", "tmpfs", path);
+        Assert.True(code == 0, $"mounting a {size} tmpfs on {path} failed (the test needs root): {output}");
+    }
+
+    private static (int Code, string Output) Run(string command, params string[] arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(command, arguments) { RedirectStandardError = true, RedirectStandardOutput = true })!;
+        var output = process.StandardOutput.ReadToEnd() + process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, output);
     }
 }
