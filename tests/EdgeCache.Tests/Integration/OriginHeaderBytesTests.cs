@@ -1,0 +1,61 @@
+using System.Text;
+using EdgeCache.Tests.Infrastructure;
+
+namespace EdgeCache.Tests.Integration;
+
+/// <summary>
+/// Header bytes outside ASCII from an origin (<c>X-Name: café</c> as UTF-8 or as Latin-1) reach
+/// every reader as the origin sent them, from the origin, from the cache and passed through.
+/// </summary>
+public sealed class OriginHeaderBytesTests
+{
+    public static TheoryData<string> Values => new()
+    {
+        "caf\u00c3\u00a9", // "café" in UTF-8, one char per byte
+        "caf\u00e9",       // "café" in Latin-1
+    };
+
+    /// <summary>The origin's answer with <paramref name="value"/> written one byte per char.</summary>
+    private static byte[] Answer(string value, string cacheControl) => Encoding.Latin1.GetBytes(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nCache-Control: " + cacheControl + "\r\nX-Name: " + value
+        + "\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello");
+
+    private static async Task<string> GetAsync(TestProxy proxy, string method, string path) =>
+        Encoding.Latin1.GetString(await RawHttp.SendForBytesAsync(proxy.Client.BaseAddress!,
+            $"{method} {path} HTTP/1.1\r\nHost: {TestProxy.PublicHost}" + (method == "POST" ? "\r\nContent-Length: 0" : "")));
+
+    [Theory]
+    [MemberData(nameof(Values))]
+    public async Task Get_NonAsciiHeaderValue_MissAndHitCarryTheOriginsBytes(string value)
+    {
+        await using var origin = new RawOrigin(Answer(value, "max-age=300"));
+        await using var proxy = await TestProxy.StartAsync(origin.Address);
+
+        var first = await GetAsync(proxy, "GET", "/cafe");
+        var second = await GetAsync(proxy, "GET", "/cafe");
+
+        foreach (var answer in new[] { first, second })
+        {
+            Assert.StartsWith("HTTP/1.1 200 ", answer);
+            Assert.Contains("\r\nX-Name: " + value + "\r\n", answer);
+            Assert.EndsWith("\r\n\r\nhello", answer);
+        }
+        Assert.Contains("fwd=miss", first);
+        Assert.Contains("EdgeCache; hit", second);
+        Assert.Equal(1, origin.RequestCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(Values))]
+    public async Task Post_NonAsciiHeaderValue_PassedThroughWithTheOriginsBytes(string value)
+    {
+        await using var origin = new RawOrigin(Answer(value, "no-store"));
+        await using var proxy = await TestProxy.StartAsync(origin.Address);
+
+        var answer = await GetAsync(proxy, "POST", "/form");
+
+        Assert.StartsWith("HTTP/1.1 200 ", answer);
+        Assert.Contains("\r\nX-Name: " + value + "\r\n", answer);
+        Assert.EndsWith("\r\n\r\nhello", answer);
+    }
+}
