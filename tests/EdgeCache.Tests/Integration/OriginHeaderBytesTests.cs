@@ -1,5 +1,8 @@
 using System.Text;
+using EdgeCache.Diagnostics;
 using EdgeCache.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeCache.Tests.Integration;
 
@@ -13,6 +16,7 @@ public sealed class OriginHeaderBytesTests
     {
         "caf\u00c3\u00a9", // "café" in UTF-8, one char per byte
         "caf\u00e9",       // "café" in Latin-1
+        "\u00ff\u0080",
     };
 
     /// <summary>The origin's answer with <paramref name="value"/> written one byte per char.</summary>
@@ -47,6 +51,27 @@ public sealed class OriginHeaderBytesTests
 
     [Theory]
     [MemberData(nameof(Values))]
+    public async Task Get_NonAsciiHeaderValue_HitFromDiskAfterRestartCarriesTheOriginsBytes(string value)
+    {
+        await using var origin = new RawOrigin(Answer(value, "max-age=300"));
+        var cacheDir = TempDirectory.Create("edgecache-cache");
+        await using (var before = await TestProxy.StartAsync(origin.Address, cacheDir))
+        {
+            Assert.Contains("\r\nX-Name: " + value + "\r\n", await GetAsync(before, "GET", "/cafe"));
+        }
+        await using var proxy = await TestProxy.StartAsync(origin.Address, cacheDir);
+
+        var answer = await GetAsync(proxy, "GET", "/cafe");
+
+        Assert.StartsWith("HTTP/1.1 200 ", answer);
+        Assert.Contains("\r\nX-Name: " + value + "\r\n", answer);
+        Assert.Contains("EdgeCache; hit", answer);
+        Assert.EndsWith("\r\n\r\nhello", answer);
+        Assert.Equal(1, origin.RequestCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(Values))]
     public async Task Post_NonAsciiHeaderValue_PassedThroughWithTheOriginsBytes(string value)
     {
         await using var origin = new RawOrigin(Answer(value, "no-store"));
@@ -57,5 +82,23 @@ public sealed class OriginHeaderBytesTests
         Assert.StartsWith("HTTP/1.1 200 ", answer);
         Assert.Contains("\r\nX-Name: " + value + "\r\n", answer);
         Assert.EndsWith("\r\n\r\nhello", answer);
+    }
+
+    [Theory]
+    [InlineData("a\u0001b")]
+    [InlineData("a\u007fb")]
+    public async Task Get_ControlCharInHeaderValue_RefusedAtStoreTimeWith502AndALogLine(string value)
+    {
+        var log = new LogCapture();
+        await using var origin = new RawOrigin(Answer(value, "max-age=300"));
+        await using var proxy = await TestProxy.StartAsync(origin.Address, services: collection => collection.AddSingleton<ILoggerProvider>(log));
+
+        var first = await GetAsync(proxy, "GET", "/ctl");
+        var second = await GetAsync(proxy, "GET", "/ctl");
+
+        Assert.StartsWith("HTTP/1.1 502 ", first);
+        Assert.StartsWith("HTTP/1.1 502 ", second);
+        Assert.Equal(2, origin.RequestCount); // never stored
+        Assert.Equal(2, log.Messages(EventIds.EntryNotStorable).Count(m => m.Contains("X-Name", StringComparison.Ordinal)));
     }
 }
