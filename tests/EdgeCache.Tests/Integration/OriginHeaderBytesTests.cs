@@ -1,4 +1,5 @@
 using System.Text;
+using EdgeCache.Caching.Stores;
 using EdgeCache.Diagnostics;
 using EdgeCache.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,6 +63,26 @@ public sealed class OriginHeaderBytesTests
         await using var proxy = await TestProxy.StartAsync(origin.Address, cacheDir);
 
         var answer = await GetAsync(proxy, "GET", "/cafe");
+
+        Assert.StartsWith("HTTP/1.1 200 ", answer);
+        Assert.Contains("\r\nX-Name: " + value + "\r\n", answer);
+        Assert.Contains("EdgeCache; hit", answer);
+        Assert.EndsWith("\r\n\r\nhello", answer);
+        Assert.Equal(1, origin.RequestCount);
+    }
+
+    [Theory]
+    [MemberData(nameof(Values))]
+    public async Task Get_NonAsciiHeaderValue_HitFromRedisOnAnotherNodeCarriesTheOriginsBytes(string value)
+    {
+        await using var redis = await RedisServer.StartAsync();
+        await using var origin = new RawOrigin(Answer(value, "max-age=300"));
+        await using var first = await TestProxy.StartAsync(origin.Address, extraArgs: ["--redis", redis.Configuration]);
+        await using var second = await TestProxy.StartAsync(origin.Address, extraArgs: ["--redis", redis.Configuration]);
+        Assert.Contains("\r\nX-Name: " + value + "\r\n", await GetAsync(first, "GET", "/cafe"));
+        await first.Get<TieredStore>().FlushAsync(); // the write to Redis behind the answer
+
+        var answer = await GetAsync(second, "GET", "/cafe");
 
         Assert.StartsWith("HTTP/1.1 200 ", answer);
         Assert.Contains("\r\nX-Name: " + value + "\r\n", answer);

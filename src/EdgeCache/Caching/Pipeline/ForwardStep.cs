@@ -74,13 +74,18 @@ internal sealed partial class ForwardStep(OriginLimiter limiter, OriginHealth he
                 await next(context);
             }
         }
-        if (!context.Response.HasStarted && context.Features.Get<IForwarderErrorFeature>() is { Error: ForwarderError.RequestBodyClient } bad)
+        if (context.Features.Get<IForwarderErrorFeature>() is { Error: ForwarderError.RequestBodyClient } bad)
         {
             // The client's body could not be read (malformed chunks, say): the client's error, not
             // the origin's (the passive health policy does not count it either). One line, no stack
-            // trace (YARP's own warning is left out: ForwarderLogger).
+            // trace (YARP's own warning is left out: ForwarderLogger); a 400 unless the origin's
+            // answer had already started.
             LogClientBodyMalformed(logger, context.Request.Method,
                 (ForwarderLogger<object>.ClientBodyError(bad.Exception) ?? bad.Exception?.GetBaseException())?.Message ?? "unreadable");
+            if (context.Response.HasStarted)
+            {
+                return outcome;
+            }
             context.Response.Clear();
             await RequestGuardMiddleware.RefuseAsync(context, StatusCodes.Status400BadRequest, "bad-request-body", "The request body could not be read.");
             return CacheOutcome.ClientAbort;
