@@ -15,7 +15,8 @@ namespace EdgeCache.Admin;
 /// <summary>
 /// <c>/admin/*</c> on the management listener: purge, inspect an entry, warm URLs. Bearer token,
 /// compared in constant time; a missing or wrong token gets 401 and changes nothing; with no token
-/// configured the API is off (404). Bodies are size-limited and validated field by field.
+/// configured the API is off (404). Bodies are size-limited, UTF-8 JSON objects (else 400 naming
+/// <c>body</c>) and validated field by field.
 /// </summary>
 internal static class AdminEndpoints
 {
@@ -230,6 +231,12 @@ internal static class AdminEndpoints
                 return (default, Results.Problem(statusCode: 413, title: $"Body larger than {maxBytes} bytes"));
             }
             buffer.Write(chunk, 0, read);
+        }
+        // JSON parsing leaves strings undecoded: bytes that are not UTF-8 would only throw when a
+        // field is read (a 500). The body is refused as a whole instead.
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+        {
+            return (default, Results.ValidationProblem(new Dictionary<string, string[]> { ["body"] = ["is not valid UTF-8"] }));
         }
         try
         {

@@ -80,6 +80,30 @@ internal static class CacheEntryFactory
         return [.. tags];
     }
 
+    /// <summary>
+    /// The first field whose value Kestrel cannot send (a control char other than HTAB, DEL, or a
+    /// char past Latin-1: HttpClient hands every byte over as one Latin-1 char, and RFC 9110 5.5
+    /// makes control chars invalid), else null. Such a response is refused at store time: stored, it
+    /// would be a 500 for every reader.
+    /// </summary>
+    public static string? UnsendableHeader(IHeaderDictionary headers)
+    {
+        foreach (var header in headers)
+        {
+            foreach (var value in header.Value)
+            {
+                if (value is not null && value.AsSpan().IndexOfAnyExcept(SendableChars) >= 0)
+                {
+                    return header.Key;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static readonly System.Buffers.SearchValues<char> SendableChars = System.Buffers.SearchValues.Create(
+        [(char)0x09, .. Enumerable.Range(0x20, 0x7F - 0x20).Select(c => (char)c), .. Enumerable.Range(0x80, 0x80).Select(c => (char)c)]);
+
     /// <summary>Whether <paramref name="name"/> is one of the origin's tag fields.</summary>
     private static bool IsTagHeader(string name) =>
         name.Equals(TagHeaders[0], StringComparison.OrdinalIgnoreCase) || name.Equals(TagHeaders[1], StringComparison.OrdinalIgnoreCase);

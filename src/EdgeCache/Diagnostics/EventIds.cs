@@ -13,6 +13,8 @@ internal static class EventIds
     public const int ServedStale = 1002;
     public const int BackgroundRefreshFailed = 1003;
     public const int RequestRefused = 1010;
+    public const int ClientBodyMalformed = 1011;
+    public const int EntryNotStorable = 1012;
 
     // Storage
     public const int DiskCorruptEntry = 2001;

@@ -1,3 +1,4 @@
+using System.Text;
 using EdgeCache.Admin;
 using EdgeCache.Caching;
 using EdgeCache.Caching.Pipeline;
@@ -77,6 +78,12 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         }
         var options = configuration.GetSection(EdgeCacheOptions.Section).Get<EdgeCacheOptions>() ?? new EdgeCacheOptions();
         var degraded = configuration.GetSection(DegradedOptions.Section).Get<DegradedOptions>() ?? new DegradedOptions();
+
+        // An origin's header bytes outside ASCII (X-Name: café, in UTF-8 or Latin-1) reach readers as
+        // they arrived: HttpClient decodes each byte as one Latin-1 char (ClusterDefaults says so for
+        // every cluster), and Kestrel, which refuses non-ASCII values by default (a 500 for every
+        // reader of such an entry), writes each char back as that byte. YARP's own advice for proxies.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = static _ => Encoding.Latin1);
 
         var services = builder.Services;
         if (!RequestLogWanted(configuration))

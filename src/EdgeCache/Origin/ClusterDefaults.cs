@@ -16,18 +16,23 @@ namespace EdgeCache.Origin;
 ///                         ReactivationPeriod 250 ms
 /// HealthCheck:AvailableDestinationsPolicy   EdgeCache (primaries, then backups, then none)
 /// HttpRequest:ActivityTimeout               EdgeCache:OriginTimeout
+/// HttpClient:ResponseHeaderEncoding         iso-8859-1: one char per byte, written back as that byte
+///                                           (EdgeCacheHost's Kestrel setting), so any value round-trips
 /// </code>
 /// A cluster that sets <c>Active:Enabled</c> to false has no probes: a hung origin is then only found
 /// by real requests timing out.
 /// </summary>
 internal sealed class ClusterDefaults(EdgeCacheOptions options) : IProxyConfigFilter
 {
+    private const string LatinOne = "iso-8859-1";
+
     public ValueTask<ClusterConfig> ConfigureClusterAsync(ClusterConfig cluster, CancellationToken cancel)
     {
         var health = cluster.HealthCheck ?? new HealthCheckConfig();
         var active = health.Active ?? new ActiveHealthCheckConfig();
         var passive = health.Passive ?? new PassiveHealthCheckConfig();
         var request = cluster.HttpRequest ?? new ForwarderRequestConfig();
+        var client = cluster.HttpClient ?? new HttpClientConfig();
         return ValueTask.FromResult(cluster with
         {
             HealthCheck = health with
@@ -49,6 +54,7 @@ internal sealed class ClusterDefaults(EdgeCacheOptions options) : IProxyConfigFi
                 AvailableDestinationsPolicy = health.AvailableDestinationsPolicy ?? OriginHealth.PolicyName,
             },
             HttpRequest = request with { ActivityTimeout = request.ActivityTimeout ?? options.OriginTimeout },
+            HttpClient = client with { ResponseHeaderEncoding = client.ResponseHeaderEncoding ?? LatinOne },
         });
     }
 

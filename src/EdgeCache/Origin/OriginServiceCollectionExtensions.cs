@@ -10,7 +10,8 @@ internal static class OriginServiceCollectionExtensions
     /// <summary>
     /// The one health model on YARP's extension points: every cluster's defaults (a config filter),
     /// the probe policy, the passive policy, and the available-destinations policy that records
-    /// the state every path reads (<see cref="OriginHealth"/>).
+    /// the state every path reads (<see cref="OriginHealth"/>); and YARP's forwarder logs a client's
+    /// unreadable body once, through EdgeCache (<see cref="ForwarderLogger{T}"/>).
     /// </summary>
     public static IServiceCollection AddOriginHealth(this IServiceCollection services, EdgeCacheOptions options)
     {
@@ -20,6 +21,7 @@ internal static class OriginServiceCollectionExtensions
         services.AddSingleton<IAvailableDestinationsPolicy>(sp => sp.GetRequiredService<OriginHealth>());
         services.AddSingleton<IActiveHealthCheckPolicy, LiveOriginHealthPolicy>();
         services.AddSingleton<IPassiveHealthCheckPolicy, OriginFailuresHealthPolicy>();
+        ForwarderLogger<object>.Register(services);
         return services;
     }
 }

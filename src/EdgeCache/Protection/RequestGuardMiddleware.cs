@@ -87,7 +87,8 @@ internal sealed partial class RequestGuardMiddleware(RequestDelegate next, RuleS
         return false;
     }
 
-    private static Task RefuseAsync(HttpContext context, int status, string detail, string message)
+    /// <summary>A short plain-text refusal, never stored, with its <c>Cache-Status</c> detail.</summary>
+    internal static Task RefuseAsync(HttpContext context, int status, string detail, string message)
     {
         var response = context.Response;
         response.StatusCode = status;

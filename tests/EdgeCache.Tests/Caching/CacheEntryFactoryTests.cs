@@ -16,6 +16,20 @@ public sealed class CacheEntryFactoryTests
         Assert.Equal(["article-1", "front", "news", "site", "sport"], CacheEntryFactory.Tags(headers, rule));
     }
 
+    [Theory]
+    [InlineData("caf\u00c3\u00a9", null)]
+    [InlineData("caf\u00e9\u00ff\u0080", null)]
+    [InlineData("a\tb", null)]
+    [InlineData("a\u0001b", "X-Name")]
+    [InlineData("a\u007fb", "X-Name")]
+    [InlineData("a\u0100b", "X-Name")]
+    public void UnsendableHeader_Value_NamesTheFieldOnlyWhenKestrelCannotSendIt(string value, string? expected)
+    {
+        var headers = new HeaderDictionary { ["Content-Type"] = "text/plain", ["X-Name"] = value };
+
+        Assert.Equal(expected, CacheEntryFactory.UnsendableHeader(headers));
+    }
+
     [Fact]
     public void Create_StoredEntry_DropsCookiesAndHopByHopHeaders()
     {

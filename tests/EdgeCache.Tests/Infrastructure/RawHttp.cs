@@ -28,6 +28,17 @@ internal static class RawHttp
     /// <summary>Sends <paramref name="head"/> (request line and fields, CRLF-separated, without the blank line) with <c>Connection: close</c>, reads the whole answer.</summary>
     public static async Task<Response> SendAsync(Uri server, string head)
     {
+        var text = Encoding.UTF8.GetString(await SendForBytesAsync(server, head));
+        var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        var responseHead = end < 0 ? text : text[..end];
+        var body = end < 0 ? "" : text[(end + 4)..];
+        var status = int.Parse(responseHead.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        return new Response(status, responseHead, body);
+    }
+
+    /// <summary>As <see cref="SendAsync"/>, the answer as the bytes that arrived.</summary>
+    public static async Task<byte[]> SendForBytesAsync(Uri server, string head)
+    {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
         using var client = new TcpClient();
         await client.ConnectAsync(server.Host, server.Port, timeout.Token);
@@ -35,11 +46,6 @@ internal static class RawHttp
         await stream.WriteAsync(Encoding.ASCII.GetBytes(head + "\r\nConnection: close\r\n\r\n"), timeout.Token);
         using var buffer = new MemoryStream();
         await stream.CopyToAsync(buffer, timeout.Token);
-        var text = Encoding.UTF8.GetString(buffer.ToArray());
-        var end = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        var responseHead = end < 0 ? text : text[..end];
-        var body = end < 0 ? "" : text[(end + 4)..];
-        var status = int.Parse(responseHead.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
-        return new Response(status, responseHead, body);
+        return buffer.ToArray();
     }
 }

@@ -156,6 +156,21 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
         var origin = await fetcher.FetchAsync(request, target, stored?.ETag, stored?.LastModified, background, lifetime.ApplicationStopping);
         var credentials = CachePolicy.CredentialsOf(requestHeaders);
 
+        if (origin.OriginAnswered && CacheEntryFactory.UnsendableHeader(origin.Headers) is { } unsendable)
+        {
+            // Refused at store time: no reader could be sent it (Kestrel refuses the value). The
+            // reader gets a stale copy or a 502, as YARP answers when it forwards such a response.
+            LogUnsendableHeader(logger, key, unsendable);
+            var refused = new OriginResponse(OriginOutcome.Failed, StatusCodes.Status502BadGateway, new HeaderDictionary(), default,
+                origin.RequestTime, origin.ResponseTime)
+            {
+                Answer = new OriginAnswer(OriginAnswerKind.Failure, StatusCodes.Status502BadGateway, "origin-bad-header"),
+                FromBackup = origin.FromBackup,
+                Destination = origin.Destination,
+            };
+            return new FetchResult(FetchKind.Failed, null, refused, "origin-bad-header");
+        }
+
         switch (origin.Answer.Kind)
         {
             case OriginAnswerKind.TooLarge:
@@ -224,4 +239,8 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
     [LoggerMessage(EventId = EventIds.BackgroundRefreshFailed, EventName = nameof(EventIds.BackgroundRefreshFailed), Level = LogLevel.Warning,
         Message = "Background refresh of {Key} failed")]
     private static partial void LogBackgroundRefreshFailed(ILogger logger, string key, Exception exception);
+
+    [LoggerMessage(EventId = EventIds.EntryNotStorable, EventName = nameof(EventIds.EntryNotStorable), Level = LogLevel.Warning,
+        Message = "Did not store {Key}: the origin's {Header} field holds a control character no reader can be sent; readers get 502 or a stale copy")]
+    private static partial void LogUnsendableHeader(ILogger logger, string key, string header);
 }

@@ -1,8 +1,10 @@
 using EdgeCache.Caching.Policy;
 using EdgeCache.Degraded;
+using EdgeCache.Diagnostics;
 using EdgeCache.Origin;
 using EdgeCache.Protection;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
@@ -14,7 +16,8 @@ namespace EdgeCache.Caching.Pipeline;
 /// within the origin's concurrency cap; if every origin is down, or the origin fails before
 /// anything was sent, the friendly error page instead.
 /// </summary>
-internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, ErrorPageWriter errorPages, IOptionsMonitor<CacheOptions> options)
+internal sealed partial class ForwardStep(OriginLimiter limiter, OriginHealth health, ErrorPageWriter errorPages, IOptionsMonitor<CacheOptions> options,
+    ILogger<ForwardStep> logger)
 {
     /// <summary>A request body can be read once; a request with one is not sent twice.</summary>
     private static bool HasBody(HttpRequest request) =>
@@ -71,6 +74,22 @@ internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, Er
                 await next(context);
             }
         }
+        if (context.Features.Get<IForwarderErrorFeature>() is { Error: ForwarderError.RequestBodyClient } bad)
+        {
+            // The client's body could not be read (malformed chunks, say): the client's error, not
+            // the origin's (the passive health policy does not count it either). One line, no stack
+            // trace (YARP's own warning is left out: ForwarderLogger); a 400 unless the origin's
+            // answer had already started.
+            LogClientBodyMalformed(logger, context.Request.Method,
+                (ForwarderLogger<object>.ClientBodyError(bad.Exception) ?? bad.Exception?.GetBaseException())?.Message ?? "unreadable");
+            if (context.Response.HasStarted)
+            {
+                return outcome;
+            }
+            context.Response.Clear();
+            await RequestGuardMiddleware.RefuseAsync(context, StatusCodes.Status400BadRequest, "bad-request-body", "The request body could not be read.");
+            return CacheOutcome.ClientAbort;
+        }
         if (!context.Response.HasStarted && context.Features.Get<IForwarderErrorFeature>() is { } error)
         {
             var failure = OriginOutcomePolicy.Classify(error.Error, context.Response.StatusCode, tooLarge: false, busy: false, revalidating: false, []);
@@ -80,4 +99,8 @@ internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, Er
         }
         return outcome;
     }
+
+    [LoggerMessage(EventId = EventIds.ClientBodyMalformed, EventName = nameof(EventIds.ClientBodyMalformed), Level = LogLevel.Information,
+        Message = "Refused a {Method} request: its body could not be read ({Reason})")]
+    private static partial void LogClientBodyMalformed(ILogger logger, string method, string reason);
 }

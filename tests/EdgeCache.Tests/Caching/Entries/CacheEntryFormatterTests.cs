@@ -23,6 +23,19 @@ public sealed class CacheEntryFormatterTests
         VaryHeaders = ["accept-language"],
     };
 
+    [Theory]
+    [InlineData("caf\u00c3\u00a9")] // an origin's UTF-8 bytes, as HttpClient and Kestrel see them (Latin-1)
+    [InlineData("caf\u00e9")]
+    public void Deserialize_NonAsciiHeaderValue_RoundTripsTheValue(string value)
+    {
+        var original = Sample() with { Headers = [new("X-Name", [value])] };
+
+        var copy = CacheEntryFormatter.Deserialize(CacheEntryFormatter.Serialize(original));
+
+        Assert.NotNull(copy);
+        Assert.Equal(value, Assert.Single(copy.Headers).Value.Single());
+    }
+
     [Fact]
     public void Deserialize_Serialized_RoundTripsEveryField()
     {
