@@ -59,6 +59,9 @@ internal static class CacheEntryFactory
         ResponseTime = now,
     };
 
+    /// <summary>The most tags a stored entry carries; a response with more is passed through uncached (every tier reads back what it stores).</summary>
+    public const int MaxTags = 1_000;
+
     /// <summary>Rule tags plus the origin's <c>Surrogate-Key</c> (space-separated) and <c>Cache-Tag</c> (comma-separated).</summary>
     public static string[] Tags(IHeaderDictionary headers, CacheRule rule)
     {

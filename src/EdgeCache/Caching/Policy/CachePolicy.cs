@@ -108,6 +108,11 @@ internal static class CachePolicy
         {
             return StorageDecision.No("set-cookie");
         }
+        if (CacheEntryFactory.Tags(responseHeaders, rule).Length > CacheEntryFactory.MaxTags)
+        {
+            // Stored, some of its tags would be left out and a purge by them would miss it: passed through instead.
+            return StorageDecision.No("too-many-tags");
+        }
         foreach (var vary in responseHeaders.Vary)
         {
             if (vary is null)

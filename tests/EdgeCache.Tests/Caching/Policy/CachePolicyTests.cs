@@ -165,6 +165,19 @@ public sealed class CachePolicyTests
     public void EvaluateResponse_PrivateWithRule_Storable() =>
         Assert.True(Evaluate(Headers(("Cache-Control", "private, max-age=60")), rule: Rule(r => r.CachePrivate = true)).Storable);
 
+    [Theory]
+    [InlineData(1_000, true)]
+    [InlineData(1_001, false)]
+    [InlineData(10_001, false)] // the formatter reads no more than 10,000 strings back: such an entry was stored and then read as corrupt
+    public void EvaluateResponse_TagCount_StorableUpToTheLimit(int tags, bool storable)
+    {
+        var keys = string.Join(' ', Enumerable.Range(0, tags).Select(i => $"t{i}"));
+        var decision = Evaluate(Headers(("Cache-Control", "max-age=60"), ("Surrogate-Key", keys)));
+
+        Assert.Equal(storable, decision.Storable);
+        Assert.Equal(storable ? null : "too-many-tags", decision.Storable ? null : decision.Reason);
+    }
+
     [Fact]
     public void EvaluateResponse_SetCookie_NotStorable() =>
         Assert.Equal("set-cookie", Evaluate(Headers(("Cache-Control", "max-age=60"), ("Set-Cookie", "a=b"))).Reason);
