@@ -137,6 +137,24 @@ public sealed class SharedTierAttackTests(RedisServerFixture redis, ITestOutputH
         Assert.Equal("updated /news/1", await b.Client.GetStringAsync("/news/1"));
     }
 
+    /// <summary>An origin's <c>Expires</c> at the end of the calendar reaches Redis and is a hit on another node.</summary>
+    [Fact]
+    public async Task ExpiresInTheYear9999_SharedLikeAnyOtherPage()
+    {
+        _cacheControl = "public";
+        _origin.Respond(context => _origin.Answer(context, "far future " + context.Request.Path, ("Expires", "Fri, 31 Dec 9999 23:59:59 GMT")));
+        var a = await StartNode();
+        var b = await StartNode();
+
+        await a.Client.GetStringAsync("/forever");
+        await a.Get<TieredStore>().FlushAsync();
+        using var onB = await b.Client.GetAsync("/forever");
+
+        Assert.True(await Db.KeyExistsAsync(EntryKey("/forever")));
+        Assert.StartsWith("EdgeCache; hit", CacheStatus(onB));
+        Assert.Equal("far future /forever", await onB.Content.ReadAsStringAsync());
+    }
+
     /// <summary>The count a purge answers: entries it removed, not index members of entries already gone.</summary>
     [Fact]
     public async Task UrlPurgeThenTagPurge_CountsOnlyLiveEntries()
