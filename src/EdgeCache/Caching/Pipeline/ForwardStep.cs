@@ -14,11 +14,49 @@ namespace EdgeCache.Caching.Pipeline;
 /// within the origin's concurrency cap; if every origin is down, or the origin fails before
 /// anything was sent, the friendly error page instead.
 /// </summary>
-internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, ErrorPageWriter errorPages, IOptionsMonitor<CacheOptions> options)
+internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, ErrorPageWriter errorPages, IOptionsMonitor<CacheOptions> options,
+    ReaderAffinity affinity)
 {
     /// <summary>A request body can be read once; a request with one is not sent twice.</summary>
     private static bool HasBody(HttpRequest request) =>
         request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+
+    /// <summary>
+    /// Whether the reader asked for exactly what the cache's fetch asked the origin for (ranges are
+    /// not sent on a fetch), so the fetch's response can be theirs.
+    /// </summary>
+    public static bool CanTakePassThrough(HttpRequest request) =>
+        request.Headers.Range.Count == 0 && request.Headers.IfRange.Count == 0;
+
+    /// <summary>
+    /// A response too large to store, taken from the reader's own fetch: its status and headers,
+    /// then the body (captured prefix, then the rest as the origin sends it), uncached. An origin
+    /// failure mid-body aborts the reader's connection, as YARP does, so a truncated body never
+    /// looks complete.
+    /// </summary>
+    public async Task<CacheOutcome> PassThroughAsync(HttpContext context, PassThrough passThrough, string fwd, string detail, bool fromBackup,
+        DestinationState? destination)
+    {
+        var response = context.Response;
+        response.StatusCode = passThrough.StatusCode;
+        var keepTagHeaders = options.CurrentValue.ForwardTagHeaders;
+        foreach (var header in passThrough.Headers)
+        {
+            if (!keepTagHeaders && CacheEntryFactory.TagHeaders.Contains(header.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            response.Headers.Append(header.Key, header.Value);
+        }
+        response.Headers.Append(CacheStatus.HeaderName, CacheStatus.Forward(fwd, detail: detail, backup: fromBackup));
+        await affinity.ApplyAsync(context, destination); // this reader's own answer
+        var error = await passThrough.StreamToAsync(context);
+        if (error != ForwarderError.None && !HttpMethods.IsHead(context.Request.Method) && !context.RequestAborted.IsCancellationRequested)
+        {
+            context.Abort();
+        }
+        return CacheOutcome.TooLarge;
+    }
 
     /// <param name="fwd">The <c>Cache-Status</c> <c>fwd</c> value: method, bypass, miss.</param>
     /// <param name="detail">The <c>Cache-Status</c> detail, if any.</param>
