@@ -24,7 +24,7 @@ python3 "$repo/tests/load/origin16k.py" "$origin_port" & origin=$!
 (cd "$work" && exec env ${EDGE_ENV:-} dotnet "$repo/src/EdgeCache/bin/Release/net10.0/EdgeCache.dll" \
     --origin "http://127.0.0.1:$origin_port" --health-path /health --urls "http://127.0.0.1:$port" \
     --management-urls http://127.0.0.1:0 --cache-dir "$work/cache" --EdgeCache:Storage:Disk:Enabled=false \
-    --EdgeCache:Storage:Memory:MaxBytes=$max_bytes \
+    --EdgeCache:Storage:Memory:MaxBytes=$max_bytes --EdgeCache:OriginProtection:MaxConcurrentRequestsPerClient=0 \
     --Logging:LogLevel:Default=Warning) >"$work/edgecache.log" 2>&1 & edge=$!
 trap 'kill $edge $origin 2>/dev/null; wait $edge $origin 2>/dev/null || true; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/p/0" && break; sleep 0.2; done

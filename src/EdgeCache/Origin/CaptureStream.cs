@@ -79,6 +79,7 @@ internal sealed class CaptureStream : Stream
     /// <summary>Returns the chunks to the pool (a failed fetch).</summary>
     public void Release()
     {
+        CaptureReclaimer.Released((long)_chunks.Count * ChunkSize);
         foreach (var chunk in _chunks)
         {
             ArrayPool<byte>.Shared.Return(chunk);

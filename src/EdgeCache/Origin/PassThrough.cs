@@ -49,6 +49,9 @@ internal sealed class PassThrough
         return await Completion;
     }
 
+    /// <summary>After <see cref="TryClaim"/>, when the reader cannot be answered after all: the origin request ends.</summary>
+    public void End() => _capture.Abandon();
+
     /// <summary>Nobody takes it (the reader went away, or needs a different request): the origin request ends.</summary>
     public void Abandon()
     {

@@ -37,6 +37,26 @@ internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, Er
     public async Task<CacheOutcome> PassThroughAsync(HttpContext context, PassThrough passThrough, string fwd, string detail, bool fromBackup,
         DestinationState? destination)
     {
+        try
+        {
+            WritePassThroughHeaders(context, passThrough, fwd, detail, fromBackup);
+            await affinity.ApplyAsync(context, destination); // this reader's own answer
+        }
+        catch
+        {
+            passThrough.End(); // the origin request must not wait for a reader who will never read
+            throw;
+        }
+        var error = await passThrough.StreamToAsync(context);
+        if (error != ForwarderError.None && !HttpMethods.IsHead(context.Request.Method) && !context.RequestAborted.IsCancellationRequested)
+        {
+            context.Abort();
+        }
+        return CacheOutcome.TooLarge;
+    }
+
+    private void WritePassThroughHeaders(HttpContext context, PassThrough passThrough, string fwd, string detail, bool fromBackup)
+    {
         var response = context.Response;
         response.StatusCode = passThrough.StatusCode;
         var keepTagHeaders = options.CurrentValue.ForwardTagHeaders;
@@ -49,13 +69,6 @@ internal sealed class ForwardStep(OriginLimiter limiter, OriginHealth health, Er
             response.Headers.Append(header.Key, header.Value);
         }
         response.Headers.Append(CacheStatus.HeaderName, CacheStatus.Forward(fwd, detail: detail, backup: fromBackup));
-        await affinity.ApplyAsync(context, destination); // this reader's own answer
-        var error = await passThrough.StreamToAsync(context);
-        if (error != ForwarderError.None && !HttpMethods.IsHead(context.Request.Method) && !context.RequestAborted.IsCancellationRequested)
-        {
-            context.Abort();
-        }
-        return CacheOutcome.TooLarge;
     }
 
     /// <param name="fwd">The <c>Cache-Status</c> <c>fwd</c> value: method, bypass, miss.</param>
