@@ -1,4 +1,3 @@
-using System.Buffers;
 using EdgeCache.Caching.Entries;
 using Microsoft.AspNetCore.Http;
 
@@ -10,12 +9,12 @@ namespace EdgeCache.Origin;
 /// (stale copy, error page) while it runs.
 /// <code>
 /// 1. Capture: a declared Content-Length up to <see cref="PreallocateUpTo"/> goes straight into
-///    the entry's body; anything else into pooled chunks of <see cref="ChunkSize"/> (ordinary
-///    arrays, below the large object heap), copied once into the body at the end and returned. A
-///    growing pinned buffer would fragment the pinned heap for good (issue 15: 64 concurrent 12 MB
-///    downloads left 400 MB resident).
-/// 2. Past the maximum object size (declared, or when the next write would overflow): the chunks
-///    stay, <see cref="Overflowed"/> completes, and the write waits, mid-body, for the fetch's
+///    the entry's body; anything else into chunks of <see cref="ChunkSize"/> from the shared,
+///    bounded <see cref="CapturePool"/>, copied once into the body at the end and returned. A
+///    growing pinned buffer per fetch fragmented the pinned heap for good (issue 15: 64 concurrent
+///    12 MB downloads left 400 MB resident).
+/// 2. Past the maximum object size (declared, or when the next write would overflow), or the
+///    pool's budget spent: the chunks stay, <see cref="Overflowed"/> completes, and the write waits, mid-body, for the fetch's
 ///    reader (<see cref="PassThrough"/>).
 /// 3. The reader takes it: the captured prefix is written to the reader's body, the chunks are
 ///    returned, and every later write goes straight through: the reader gets the same origin
@@ -79,10 +78,9 @@ internal sealed class CaptureStream : Stream
     /// <summary>Returns the chunks to the pool (a failed fetch).</summary>
     public void Release()
     {
-        CaptureReclaimer.Released((long)_chunks.Count * ChunkSize);
         foreach (var chunk in _chunks)
         {
-            ArrayPool<byte>.Shared.Return(chunk);
+            CapturePool.Return(chunk);
         }
         _chunks.Clear();
         _exact = null;
@@ -124,7 +122,7 @@ internal sealed class CaptureStream : Stream
                 _exact = CacheEntry.AllocateBody((int)declared.Value);
             }
         }
-        if ((long)_length + buffer.Length > _maxBytes)
+        if ((long)_length + buffer.Length > _maxBytes || !Reserve(buffer.Length))
         {
             return OverflowAsync(buffer, cancellationToken);
         }
@@ -155,6 +153,26 @@ internal sealed class CaptureStream : Stream
         base.Dispose(disposing);
     }
 
+    /// <summary>Rents the chunks <paramref name="count"/> more bytes need (none into the preallocated body); false when the shared budget is spent.</summary>
+    private bool Reserve(int count)
+    {
+        if (_exact is { } exact && _length + count <= exact.Length)
+        {
+            return true;
+        }
+        // Preallocated body too small (more than declared): its bytes move into chunks too.
+        var needed = (int)(((long)_length + count + ChunkSize - 1) / ChunkSize) - _chunks.Count;
+        for (var i = 0; i < needed; i++)
+        {
+            if (CapturePool.TryRent(_maxBytes) is not { } chunk)
+            {
+                return false;
+            }
+            _chunks.Add(chunk);
+        }
+        return true;
+    }
+
     private void Append(ReadOnlySpan<byte> data)
     {
         if (_exact is { } exact)
@@ -165,7 +183,7 @@ internal sealed class CaptureStream : Stream
                 _length += data.Length;
                 return;
             }
-            // More than declared: go on in chunks.
+            // More than declared: go on in chunks (reserved for both).
             _exact = null;
             var held = _length;
             _length = 0;
@@ -174,12 +192,8 @@ internal sealed class CaptureStream : Stream
         while (!data.IsEmpty)
         {
             var offset = _length % ChunkSize;
-            if (offset == 0 && _length / ChunkSize == _chunks.Count)
-            {
-                _chunks.Add(ArrayPool<byte>.Shared.Rent(ChunkSize));
-            }
             var n = Math.Min(ChunkSize - offset, data.Length);
-            data[..n].CopyTo(_chunks[^1].AsSpan(offset));
+            data[..n].CopyTo(_chunks[_length / ChunkSize].AsSpan(offset));
             _length += n;
             data = data[n..];
         }
