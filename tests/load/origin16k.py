@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """A loopback origin for the memory and start-up scripts: /p/N answers a distinct 16 KB page
-(public, max-age=86400) for any N; /health answers ok. Usage: origin16k.py PORT"""
+(public, max-age=86400) for any N; /big/N answers 12 MB (public, max-age=86400) chunked, without
+Content-Length; /health answers ok. Usage: origin16k.py PORT"""
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 FILLER = (b"<p>" + b"x" * 1000 + b"</p>\n") * 16
+CHUNK = b"y" * 65536
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without this, Nagle and delayed ACKs add 40 ms per keep-alive request.
+    disable_nagle_algorithm = True
 
     def do_GET(self):
         if self.path == "/health":
@@ -16,6 +20,16 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path.startswith("/p/"):
             body = (b"<!doctype html><title>%s</title>" % self.path.encode() + FILLER)[:16384]
             cc = "public, max-age=86400"
+        elif self.path.startswith("/big/"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Cache-Control", "public, max-age=86400")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for _ in range(12 * 16):  # 12 MB in 64 KB chunks
+                self.wfile.write(b"10000\r\n" + CHUNK + b"\r\n")
+            self.wfile.write(b"0\r\n\r\n")
+            return
         else:
             self.send_error(404)
             return

@@ -5,15 +5,34 @@ namespace EdgeCache.Coverage;
 
 /// <summary>
 /// Recent cacheable request volume per cache key: an exponentially decaying count (half-life
-/// <see cref="CoverageOptions.HalfLife"/>), bounded to the busiest <see cref="CoverageOptions.TrackedKeys"/>
-/// keys. Recording is one dictionary lookup and a short lock on the key's own counter.
+/// <see cref="CoverageOptions.HalfLife"/>) in a table of at most <see cref="CoverageOptions.TrackedKeys"/>
+/// keys of at most <see cref="MaxKeyLength"/> characters, however many distinct URLs arrive, so a
+/// flood of distinct (or very long) URLs costs a fixed amount of memory:
+/// <code>
+/// 1. A tracked key: one dictionary lookup and a short lock on the key's own counter.
+/// 2. A new key, the table not full: it takes the next slot, counting 1.
+/// 3. A new key, the table full: it replaces the quietest of <see cref="EvictionSample"/> slots
+///    from a random start (sampled LFU, as Redis's allkeys-lfu), counting 1. A flood of distinct URLs
+///    only ever replaces keys with one recent request (each other's), so the busy keys stay, and
+///    a new key asked for again before a flood's worth of others arrive stays too.
+/// </code>
+/// A key longer than <see cref="MaxKeyLength"/> is not tracked (its volume reads 0: no
+/// refresh-ahead, not in the coverage figure). The report's URL is spelt from the key.
 /// </summary>
 internal sealed class TrafficTracker
 {
+    /// <summary>Longest key tracked, in characters: the table holds at most TrackedKeys × this.</summary>
+    internal const int MaxKeyLength = 1024;
+
+    /// <summary>Slots compared when a new key needs one.</summary>
+    internal const int EvictionSample = 8;
+
     private readonly ConcurrentDictionary<string, KeyTraffic> _keys = new(StringComparer.Ordinal);
     private readonly IOptionsMonitor<CoverageOptions> _options;
     private readonly TimeProvider _time;
-    private int _pruning;
+    private readonly Lock _admission = new();
+    private KeyTraffic?[] _slots = [];
+    private int _used;
 
     public TrafficTracker(IOptionsMonitor<CoverageOptions> options, TimeProvider time)
     {
@@ -21,16 +40,19 @@ internal sealed class TrafficTracker
         _time = time;
     }
 
-    /// <summary>One key's traffic: which site and URL it belongs to, and its decayed count.</summary>
-    public sealed class KeyTraffic(string site, string url)
+    /// <summary>One key's traffic: which site it belongs to, and its decayed count.</summary>
+    public sealed class KeyTraffic(string key, string site)
     {
+        public string Key { get; } = key;
         public string Site { get; } = site;
-        public string Url { get; } = url;
         internal double Count;
         internal long LastTicks;
     }
 
     public readonly record struct Snapshot(string Key, string Site, string Url, double Volume);
+
+    /// <summary>Keys tracked now (never more than <see cref="CoverageOptions.TrackedKeys"/>).</summary>
+    public int Count => _keys.Count;
 
     /// <summary>Whether a fresh entry with this recent volume is due for refresh-ahead (<see cref="Caching.Policy.RequestDecider.IsRefreshAheadDue"/>).</summary>
     public bool IsRefreshAheadDue(Caching.Entries.CacheEntry entry, DateTimeOffset now, double volume) =>
@@ -45,32 +67,25 @@ internal sealed class TrafficTracker
             && Caching.Policy.RequestDecider.IsRefreshAheadDue(options, entry, now, VolumeOf(key));
     }
 
-    /// <summary>Counts one request and returns the key's decayed count including it.</summary>
-    public double Record(string key, string site, Microsoft.AspNetCore.Http.HttpRequest request)
+    /// <summary>Counts one request and returns the key's decayed count including it (1 for a key too long to track).</summary>
+    public double Record(string key, string site)
     {
-        // The URL string is built only when a key is first seen.
-        var traffic = _keys.GetOrAdd(key, static (_, state) => new KeyTraffic(state.site,
-            $"{state.request.Scheme}://{state.request.Host}{state.request.PathBase}{state.request.Path}{state.request.QueryString}"), (site, request));
-        double count;
         var now = _time.GetUtcNow().UtcTicks;
+        // Step 1: a tracked key.
+        if (!_keys.TryGetValue(key, out var traffic))
+        {
+            if (key.Length > MaxKeyLength)
+            {
+                return 1;
+            }
+            traffic = Admit(key, site, now);
+        }
         lock (traffic)
         {
             traffic.Count = Decay(traffic.Count, traffic.LastTicks, now) + 1;
             traffic.LastTicks = now;
-            count = traffic.Count;
+            return traffic.Count;
         }
-        if (_keys.Count > _options.CurrentValue.TrackedKeys * 2 && Interlocked.Exchange(ref _pruning, 1) == 0)
-        {
-            try
-            {
-                Prune();
-            }
-            finally
-            {
-                Volatile.Write(ref _pruning, 0);
-            }
-        }
-        return count;
     }
 
     /// <summary>The decayed count of a key now (0 when untracked).</summary>
@@ -86,7 +101,7 @@ internal sealed class TrafficTracker
         }
     }
 
-    /// <summary>Every tracked key with its decayed volume now, busiest first.</summary>
+    /// <summary>The busiest tracked keys with their decayed volume now, busiest first.</summary>
     public IReadOnlyList<Snapshot> Top(int max)
     {
         var now = _time.GetUtcNow().UtcTicks;
@@ -98,21 +113,88 @@ internal sealed class TrafficTracker
             {
                 volume = Decay(traffic.Count, traffic.LastTicks, now);
             }
-            list.Add(new Snapshot(key, traffic.Site, traffic.Url, volume));
+            list.Add(new Snapshot(key, traffic.Site, UrlOf(key), volume));
         }
         list.Sort((a, b) => b.Volume.CompareTo(a.Volume));
         return list.Count > max ? list.GetRange(0, max) : list;
     }
 
-    private void Prune()
+    /// <summary>The URL a primary key names (<c>GET scheme://host/path?query</c>, then key headers and cookies on their own lines).</summary>
+    internal static string UrlOf(string key)
     {
-        var keep = Top(_options.CurrentValue.TrackedKeys).Select(s => s.Key).ToHashSet(StringComparer.Ordinal);
-        foreach (var key in _keys.Keys)
+        var span = key.AsSpan();
+        if (span.StartsWith("GET "))
         {
-            if (!keep.Contains(key))
+            span = span[4..];
+        }
+        var end = span.IndexOf('\n');
+        return (end < 0 ? span : span[..end]).ToString();
+    }
+
+    private KeyTraffic Admit(string key, string site, long now)
+    {
+        lock (_admission)
+        {
+            if (_keys.TryGetValue(key, out var existing))
             {
-                _keys.TryRemove(key, out _);
+                return existing;
             }
+            var capacity = _options.CurrentValue.TrackedKeys;
+            if (_slots.Length != capacity)
+            {
+                Resize(capacity, now);
+            }
+            var traffic = new KeyTraffic(key, site) { LastTicks = now };
+            int slot;
+            if (_used < _slots.Length)
+            {
+                // Step 2: a free slot.
+                slot = _used++;
+            }
+            else
+            {
+                // Step 3: the quietest of a few slots picked at random makes room.
+                // Consecutive slots from a random start: slots hold keys in no particular order, and a
+                // table no larger than the sample is searched whole.
+                var start = Random.Shared.Next(_slots.Length);
+                slot = start;
+                var quietest = VolumeAt(_slots[slot]!, now);
+                for (var i = 1; i < Math.Min(EvictionSample, _slots.Length); i++)
+                {
+                    var candidate = (start + i) % _slots.Length;
+                    var volume = VolumeAt(_slots[candidate]!, now);
+                    if (volume < quietest)
+                    {
+                        (slot, quietest) = (candidate, volume);
+                    }
+                }
+                _keys.TryRemove(new KeyValuePair<string, KeyTraffic>(_slots[slot]!.Key, _slots[slot]!));
+            }
+            _slots[slot] = traffic;
+            _keys[key] = traffic;
+            return traffic;
+        }
+    }
+
+    /// <summary>TrackedKeys changed (configuration reload): the busiest keys that fit stay.</summary>
+    private void Resize(int capacity, long now)
+    {
+        var kept = _slots.Take(_used).OfType<KeyTraffic>()
+            .OrderByDescending(t => VolumeAt(t, now)).Take(capacity).ToArray();
+        foreach (var dropped in _slots.Take(_used).OfType<KeyTraffic>().Except(kept))
+        {
+            _keys.TryRemove(new KeyValuePair<string, KeyTraffic>(dropped.Key, dropped));
+        }
+        _slots = new KeyTraffic?[capacity];
+        kept.CopyTo(_slots, 0);
+        _used = kept.Length;
+    }
+
+    private double VolumeAt(KeyTraffic traffic, long now)
+    {
+        lock (traffic)
+        {
+            return Decay(traffic.Count, traffic.LastTicks, now);
         }
     }
 

@@ -65,9 +65,10 @@ internal sealed class OriginFetcher
             };
         }
 
-        using var slot = await _limiter.AcquireAsync(target.ClusterId, background, request.RemoteIpAddress, cancellationToken);
+        var slot = await _limiter.AcquireAsync(target.ClusterId, background, request.RemoteIpAddress, cancellationToken);
         if (!slot.IsAcquired)
         {
+            slot.Dispose();
             return new OriginResponse(OriginOutcome.Failed, StatusCodes.Status503ServiceUnavailable, new HeaderDictionary(),
                 default, requestTime, _time.GetUtcNow(), Busy: true)
             {
@@ -75,33 +76,92 @@ internal sealed class OriginFetcher
             };
         }
 
-        var (context, capture) = NewContext(request, target, etag, lastModified, cancellationToken);
-        var error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
-        ReportToPassiveHealth(context, target);
-        if (OriginHealth.NeverReached(context.Features.Get<IForwarderErrorFeature>())
-            && OriginHealth.Alternative(target.Cluster, target.Destination) is { } next)
+        var handedOff = false;
+        try
         {
-            // The connection was refused: nothing reached the origin. Ask the next destination that
-            // is up (another primary, else a backup) rather than fail the reader while the health
-            // model catches up.
-            target = target with { Destination = next, DestinationPrefix = next.Model.Config.Address, IsBackup = OriginHealth.IsBackup(next) };
-            (context, capture) = NewContext(request, target, etag, lastModified, cancellationToken);
-            error = await _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer);
-            ReportToPassiveHealth(context, target);
-        }
-        var responseTime = _time.GetUtcNow();
-        _metrics.OriginRequest(target.ClusterId, responseTime - requestTime);
-        var answer = OriginOutcomePolicy.Classify(error, context.Response.StatusCode, capture.TooLarge, busy: false, revalidating, failureStatuses);
+            var (context, capture) = NewContext(request, target, etag, lastModified, cancellationToken);
+            var send = _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer).AsTask();
+            var overflowed = await Task.WhenAny(send, capture.Overflowed) != send;
+            if (!overflowed)
+            {
+                ReportToPassiveHealth(context, target);
+                if (OriginHealth.NeverReached(context.Features.Get<IForwarderErrorFeature>())
+                    && OriginHealth.Alternative(target.Cluster, target.Destination) is { } next)
+                {
+                    // The connection was refused: nothing reached the origin. Ask the next destination that
+                    // is up (another primary, else a backup) rather than fail the reader while the health
+                    // model catches up.
+                    capture.Release();
+                    target = target with { Destination = next, DestinationPrefix = next.Model.Config.Address, IsBackup = OriginHealth.IsBackup(next) };
+                    (context, capture) = NewContext(request, target, etag, lastModified, cancellationToken);
+                    send = _forwarder.SendAsync(context, target.DestinationPrefix, target.HttpClient, target.RequestConfig, target.Transformer).AsTask();
+                    overflowed = await Task.WhenAny(send, capture.Overflowed) != send;
+                    if (!overflowed)
+                    {
+                        ReportToPassiveHealth(context, target);
+                    }
+                }
+            }
+            var responseTime = _time.GetUtcNow();
+            _metrics.OriginRequest(target.ClusterId, responseTime - requestTime);
 
-        return answer.Kind switch
+            if (overflowed)
+            {
+                // Too large to store: the origin's response waits mid-body for this fetch's reader,
+                // who gets the rest of it (no second request); the slot is held until it ends.
+                handedOff = true;
+                var passThrough = new PassThrough(capture, context.Response.StatusCode, context.Response.Headers,
+                    FinishPassThroughAsync(send, capture, context, target, slot));
+                return new OriginResponse(OriginOutcome.TooLarge, context.Response.StatusCode, context.Response.Headers,
+                    default, requestTime, responseTime)
+                {
+                    Answer = OriginOutcomePolicy.Classify(ForwarderError.None, context.Response.StatusCode, tooLarge: true, busy: false, revalidating, failureStatuses),
+                    FromBackup = target.IsBackup,
+                    Destination = target.Destination,
+                    PassThrough = passThrough,
+                };
+            }
+
+            var error = await send;
+            var answer = OriginOutcomePolicy.Classify(error, context.Response.StatusCode, capture.TooLarge, busy: false, revalidating, failureStatuses);
+            if (answer.Kind == OriginAnswerKind.Failure && error != ForwarderError.None)
+            {
+                capture.Release();
+                return new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode,
+                    new HeaderDictionary(), default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup, Destination = target.Destination };
+            }
+            return new OriginResponse(OriginOutcome.Response, context.Response.StatusCode, context.Response.Headers,
+                capture.TakeCaptured(), requestTime, responseTime) { Answer = answer, FromBackup = target.IsBackup, Destination = target.Destination };
+        }
+        finally
         {
-            OriginAnswerKind.TooLarge => new OriginResponse(OriginOutcome.TooLarge, context.Response.StatusCode, context.Response.Headers,
-                default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup, Destination = target.Destination },
-            OriginAnswerKind.Failure when error != ForwarderError.None => new OriginResponse(OriginOutcome.Failed, context.Response.StatusCode,
-                new HeaderDictionary(), default, requestTime, responseTime, error) { Answer = answer, FromBackup = target.IsBackup, Destination = target.Destination },
-            _ => new OriginResponse(OriginOutcome.Response, context.Response.StatusCode, context.Response.Headers,
-                capture.Captured, requestTime, responseTime) { Answer = answer, FromBackup = target.IsBackup, Destination = target.Destination },
-        };
+            if (!handedOff)
+            {
+                slot.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The end of a too-large response's origin request: its health report and its slot.</summary>
+    private async Task<ForwarderError> FinishPassThroughAsync(Task<ForwarderError> send, CaptureStream capture, HttpContext context,
+        OriginTarget target, IDisposable slot)
+    {
+        try
+        {
+            var error = await send;
+            if (error is ForwarderError.ResponseBodyClient or ForwarderError.ResponseBodyCanceled)
+            {
+                // Nobody took it, or the reader went away: no evidence against the origin.
+                context.Features.Set<IForwarderErrorFeature>(null);
+            }
+            ReportToPassiveHealth(context, target);
+            return error;
+        }
+        finally
+        {
+            capture.Release();
+            slot.Dispose();
+        }
     }
 
     /// <summary>A synthetic context for one attempt: the reader's request as a GET, the response captured.</summary>

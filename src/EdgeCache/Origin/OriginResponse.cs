@@ -41,4 +41,7 @@ internal sealed record OriginResponse(
 
     /// <summary>The destination that answered, if one was asked (for the reader's session affinity).</summary>
     public Yarp.ReverseProxy.Model.DestinationState? Destination { get; init; }
+
+    /// <summary>For <see cref="OriginOutcome.TooLarge"/>: the origin's response, held for the fetch's own reader.</summary>
+    public PassThrough? PassThrough { get; init; }
 }

@@ -68,6 +68,7 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
                 var down = target is null ? Task.CompletedTask : health.WhenDegraded(target.ClusterId);
                 if (await Task.WhenAny(fetch, down).WaitAsync(context.RequestAborted) != fetch)
                 {
+                    AbandonPassThroughOf(fetch, isLeader);
                     return new ReaderFetch(FetchEnd.OriginDown, null, false);
                 }
                 result = await fetch;
@@ -75,10 +76,12 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
         }
         catch (TimeoutException)
         {
+            AbandonPassThroughOf(fetch, isLeader);
             return new ReaderFetch(FetchEnd.Deadline, null, false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
+            AbandonPassThroughOf(fetch, isLeader);
             return new ReaderFetch(FetchEnd.ReaderGone, null, false);
         }
 
@@ -108,7 +111,9 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
         {
             try
             {
-                return await FetchAndStoreAsync(originRequest, target, primaryKey, key, stored, request.Rule, headers, background: true);
+                var result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, stored, request.Rule, headers, background: true);
+                result.Origin.PassThrough?.Abandon(); // too large for the cache, and no reader to take it
+                return result;
             }
             catch (Exception ex)
             {
@@ -116,6 +121,28 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
                 throw;
             }
         });
+    }
+
+    /// <summary>
+    /// A too-large response is held for the leader's own reader (<see cref="PassThrough"/>: it was
+    /// fetched with that reader's headers, so it is never handed to a waiter). Should that reader
+    /// stop waiting first (stale deadline, origin down, gone), or not take it, nobody will: the
+    /// origin request ends (here for a reader that stopped waiting; <see cref="ProxyCacheMiddleware"/>
+    /// takes or abandons it otherwise).
+    /// </summary>
+    private static void AbandonPassThroughOf(Task<FetchResult> fetch, bool isLeader)
+    {
+        if (!isLeader)
+        {
+            return;
+        }
+        _ = fetch.ContinueWith(static (task, _) =>
+        {
+            if (task.IsCompletedSuccessfully && task.Result.Origin.PassThrough is { } passThrough)
+            {
+                passThrough.Abandon();
+            }
+        }, null, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ internal sealed class CacheLookup(TieredStore store, OriginHealth health, Fetchi
     public async Task<CacheLookupResult> LookupAsync(HttpContext context, CacheRequestContext request, string site)
     {
         var primaryKey = request.PrimaryKey!;
-        var volume = telemetry.CountReader(primaryKey, site, context.Request, request.Background);
+        var volume = telemetry.CountReader(primaryKey, site, request.Background);
         var (entry, key, varyMiss) = await FindAsync(request, context.Request.Headers, context.RequestAborted);
         var now = time.GetUtcNow();
         var target = OriginTarget.From(context.Features.Get<IReverseProxyFeature>(), health);

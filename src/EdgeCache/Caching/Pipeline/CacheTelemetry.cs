@@ -15,8 +15,8 @@ internal sealed partial class CacheTelemetry(EdgeCacheMetrics metrics, Coverage.
     TimeProvider time, ILogger<CacheTelemetry> logger)
 {
     /// <summary>Counts a reader's request for <paramref name="primaryKey"/> (background work is not counted); returns the key's recent volume.</summary>
-    public double CountReader(string primaryKey, string site, HttpRequest request, bool background) =>
-        background ? traffic.VolumeOf(primaryKey) : traffic.Record(primaryKey, site, request);
+    public double CountReader(string primaryKey, string site, bool background) =>
+        background ? traffic.VolumeOf(primaryKey) : traffic.Record(primaryKey, site);
 
     /// <summary>Whether a fresh entry with this recent volume is due for refresh-ahead.</summary>
     public bool IsRefreshAheadDue(Entries.CacheEntry entry, DateTimeOffset now, double volume) => traffic.IsRefreshAheadDue(entry, now, volume);

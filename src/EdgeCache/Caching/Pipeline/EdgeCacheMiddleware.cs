@@ -103,7 +103,7 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
             var decision = RequestDecider.Decide(facts, entry, now, origin, refreshAhead);
             if (decision.Action is RequestAction.Hit or RequestAction.StaleOriginDown or RequestAction.StaleOriginFailing)
             {
-                traffic.Record(primaryKey!, site, request);
+                traffic.Record(primaryKey!, site);
                 var write = decision.Action switch
                 {
                     RequestAction.Hit => responder.WriteFastHitAsync(context, item, now),

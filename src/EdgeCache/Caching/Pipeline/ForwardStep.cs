@@ -17,11 +17,61 @@ namespace EdgeCache.Caching.Pipeline;
 /// anything was sent, the friendly error page instead.
 /// </summary>
 internal sealed partial class ForwardStep(OriginLimiter limiter, OriginHealth health, ErrorPageWriter errorPages, IOptionsMonitor<CacheOptions> options,
-    ILogger<ForwardStep> logger)
+    ReaderAffinity affinity, ILogger<ForwardStep> logger)
 {
     /// <summary>A request body can be read once; a request with one is not sent twice.</summary>
     private static bool HasBody(HttpRequest request) =>
         request.ContentLength is > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0);
+
+    /// <summary>
+    /// Whether the reader asked for exactly what the cache's fetch asked the origin for (ranges are
+    /// not sent on a fetch), so the fetch's response can be theirs.
+    /// </summary>
+    public static bool CanTakePassThrough(HttpRequest request) =>
+        request.Headers.Range.Count == 0 && request.Headers.IfRange.Count == 0;
+
+    /// <summary>
+    /// A response too large to store, taken from the reader's own fetch: its status and headers,
+    /// then the body (captured prefix, then the rest as the origin sends it), uncached. An origin
+    /// failure mid-body aborts the reader's connection, as YARP does, so a truncated body never
+    /// looks complete.
+    /// </summary>
+    public async Task<CacheOutcome> PassThroughAsync(HttpContext context, PassThrough passThrough, string fwd, string detail, bool fromBackup,
+        DestinationState? destination)
+    {
+        try
+        {
+            WritePassThroughHeaders(context, passThrough, fwd, detail, fromBackup);
+            await affinity.ApplyAsync(context, destination); // this reader's own answer
+        }
+        catch
+        {
+            passThrough.End(); // the origin request must not wait for a reader who will never read
+            throw;
+        }
+        var error = await passThrough.StreamToAsync(context);
+        if (error != ForwarderError.None && !HttpMethods.IsHead(context.Request.Method) && !context.RequestAborted.IsCancellationRequested)
+        {
+            context.Abort();
+        }
+        return CacheOutcome.TooLarge;
+    }
+
+    private void WritePassThroughHeaders(HttpContext context, PassThrough passThrough, string fwd, string detail, bool fromBackup)
+    {
+        var response = context.Response;
+        response.StatusCode = passThrough.StatusCode;
+        var keepTagHeaders = options.CurrentValue.ForwardTagHeaders;
+        foreach (var header in passThrough.Headers)
+        {
+            if (!keepTagHeaders && CacheEntryFactory.TagHeaders.Contains(header.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            response.Headers.Append(header.Key, header.Value);
+        }
+        response.Headers.Append(CacheStatus.HeaderName, CacheStatus.Forward(fwd, detail: detail, backup: fromBackup));
+    }
 
     /// <param name="fwd">The <c>Cache-Status</c> <c>fwd</c> value: method, bypass, miss.</param>
     /// <param name="detail">The <c>Cache-Status</c> detail, if any.</param>

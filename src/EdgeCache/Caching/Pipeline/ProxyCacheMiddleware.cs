@@ -17,8 +17,8 @@ namespace EdgeCache.Caching.Pipeline;
 ///    StaleOriginDown and StaleOriginFailing (the key backing off) are served from the entry.
 /// 4. Fetch, coalesced, conditional when the copy has validators: the stale deadline passed → the
 ///    stale copy; the origin declared down first → the error page; the reader gone → nothing.
-/// 5. Answer: stored, revalidated or only for this reader → the response; too large → forwarded
-///    (streamed, uncached); failed → the copy within stale-if-error, else the error page.
+/// 5. Answer: stored, revalidated or only for this reader → the response; too large → the rest of
+///    the same origin response for the fetch's reader, forwarded for others (streamed, uncached); failed → the copy within stale-if-error, else the error page.
 /// </code>
 /// Every response gets <c>Cache-Status</c>; every response from an entry gets <c>Age</c>.
 /// </summary>
@@ -98,7 +98,19 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
                     _ => CacheOutcome.Miss,
                 };
             case FetchKind.TooLarge:
-                // Too large to store: YARP streams it straight through, uncached.
+                // Too large to store: the fetch's own reader gets the rest of that origin response;
+                // anyone else (a waiter, a ranged request) has YARP stream its own, uncached.
+                if (result.Origin.PassThrough is { } passThrough)
+                {
+                    if (!fetched.Collapsed && ForwardStep.CanTakePassThrough(context.Request) && passThrough.TryClaim())
+                    {
+                        return await forward.PassThroughAsync(context, passThrough, "miss", "too-large", result.Origin.FromBackup, result.Origin.Destination);
+                    }
+                    if (!fetched.Collapsed)
+                    {
+                        passThrough.Abandon();
+                    }
+                }
                 return await forward.ForwardAsync(context, next, "miss", "too-large", CacheOutcome.TooLarge);
             default:
                 // The origin failed: the copy within stale-if-error, else the error page.
