@@ -27,11 +27,6 @@ internal static class CachedResponseWriter
             {
                 continue;
             }
-            if (string.Equals(header.Key, HeaderNames.SetCookie, StringComparison.OrdinalIgnoreCase))
-            {
-                headers.Append(header.Key, header.Value); // beside a cookie EdgeCache set (session affinity)
-                continue;
-            }
             headers[header.Key] = header.Value;
         }
         headers.Age = age;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Yarp.ReverseProxy.Forwarder;
 using Yarp.ReverseProxy.Model;
 using Yarp.ReverseProxy.Transforms;
@@ -27,6 +28,13 @@ internal sealed record OriginTarget(
 {
     public string ClusterId => Cluster.ClusterId;
 
+    /// <summary>Each cluster model's copy without session affinity, made once per model (YARP makes a new model when the cluster's config changes).</summary>
+    private static readonly ConditionalWeakTable<ClusterModel, ClusterModel> Unaffinitized = new();
+
+    private static ClusterModel WithoutAffinity(ClusterModel cluster) => cluster.Config.SessionAffinity?.Enabled != true
+        ? cluster
+        : Unaffinitized.GetValue(cluster, model => new ClusterModel(model.Config with { SessionAffinity = null }, model.HttpClient));
+
     /// <summary>What YARP's transforms expect to find on a request they transform.</summary>
     public IReverseProxyFeature Feature() => new ReverseProxyFeature
     {
@@ -47,14 +55,9 @@ internal sealed record OriginTarget(
             return null;
         }
         var destination = proxy.AvailableDestinations[0];
-        var cluster = proxy.Cluster;
-        if (cluster.Config.SessionAffinity?.Enabled == true)
-        {
-            cluster = new ClusterModel(cluster.Config with { SessionAffinity = null }, cluster.HttpClient);
-        }
         return new OriginTarget(
             proxy.Route,
-            cluster,
+            WithoutAffinity(proxy.Cluster),
             proxy.Route.Cluster!,
             destination,
             destination.Model.Config.Address,

@@ -16,15 +16,19 @@ internal sealed class ReaderAffinity(IEnumerable<ISessionAffinityPolicy> policie
     private readonly Dictionary<string, ISessionAffinityPolicy> _policies =
         policies.ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
 
-    public ValueTask ApplyAsync(HttpContext context, DestinationState? destination)
+    /// <summary>
+    /// Sets the affinity cookie as the response starts, after the answer's own headers (its
+    /// <c>Set-Cookie</c> included) are in place, so neither replaces the other.
+    /// </summary>
+    public void Apply(HttpContext context, DestinationState? destination)
     {
         var proxy = context.Features.Get<IReverseProxyFeature>();
         var options = proxy?.Cluster.Config.SessionAffinity;
         if (destination is null || proxy?.Route.Cluster is not { } cluster || options?.Enabled != true
             || !_policies.TryGetValue(string.IsNullOrEmpty(options.Policy) ? SessionAffinityConstants.Policies.HashCookie : options.Policy, out var policy))
         {
-            return ValueTask.CompletedTask;
+            return;
         }
-        return policy.AffinitizeResponseAsync(context, cluster, options, destination, context.RequestAborted);
+        context.Response.OnStarting(() => policy.AffinitizeResponseAsync(context, cluster, options, destination, context.RequestAborted).AsTask());
     }
 }

@@ -76,7 +76,7 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
         // The publisher's own answer, status, headers and body, for this reader only.
         var answer = CacheEntryFactory.Transient(result.Entry?.Key ?? "", origin.StatusCode, origin.Headers, origin.Body, origin.ResponseTime,
             keepTagHeaders: false);
-        await affinity.ApplyAsync(context, origin.Destination);
+        affinity.Apply(context, origin.Destination);
         await CachedResponseWriter.WriteAsync(context, answer, now, CacheStatus.Forward("miss", fwdStatus: origin.StatusCode, detail: result.Detail, backup: origin.FromBackup));
         return Policy.CacheOutcome.Uncacheable;
     }
@@ -105,7 +105,7 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
         }
         if (!collapsed)
         {
-            await affinity.ApplyAsync(context, result.Origin.Destination); // this reader's own answer
+            affinity.Apply(context, result.Origin.Destination); // this reader's own answer
         }
         await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Forward(fwd, fwdStatus, detail: result.Detail, backup: result.Origin.FromBackup));
     }

@@ -42,7 +42,7 @@ internal sealed partial class ForwardStep(OriginLimiter limiter, OriginHealth he
         try
         {
             WritePassThroughHeaders(context, passThrough, fwd, detail, fromBackup);
-            await affinity.ApplyAsync(context, destination); // this reader's own answer
+            affinity.Apply(context, destination); // this reader's own answer
         }
         catch
         {
