@@ -77,8 +77,11 @@ public sealed class ContinuousCachingTests : IAsyncLifetime
             "--EdgeCache:Warming:Concurrency=2",
         ]);
 
-        await Eventually(() => ArticleRequests == pages, $"all {pages} sitemap pages warmed");
+        await Eventually(() => ArticleRequests == pages, $"all {pages} sitemap pages asked of the origin");
         var elapsed = watch.Elapsed;
+        // The origin has seen every request; the warmer has its answers (so they are stored) once it counted them.
+        await Eventually(async () => (await proxy.Management.GetStringAsync("/metrics")).Contains($"edgecache_warm_requests_total{{result=\"ok\"}} {pages}\n"),
+            $"all {pages} sitemap pages warmed");
         await _origin.StopAsync();
         var served = 0;
         for (var i = 0; i < pages; i++)
