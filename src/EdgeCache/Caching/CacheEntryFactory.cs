@@ -62,6 +62,11 @@ internal static class CacheEntryFactory
     /// <summary>The most tags a stored entry carries; a response with more is passed through uncached (every tier reads back what it stores).</summary>
     public const int MaxTags = 1_000;
 
+    /// <summary>Whether the entry would carry more than <see cref="MaxTags"/> tags; the set is only built when the origin sent tag fields.</summary>
+    public static bool HasTooManyTags(IHeaderDictionary headers, CacheRule rule) =>
+        (rule.Tags.Length > MaxTags || headers.ContainsKey(TagHeaders[0]) || headers.ContainsKey(TagHeaders[1]))
+            && Tags(headers, rule).Length > MaxTags;
+
     /// <summary>Rule tags plus the origin's <c>Surrogate-Key</c> (space-separated) and <c>Cache-Tag</c> (comma-separated).</summary>
     public static string[] Tags(IHeaderDictionary headers, CacheRule rule)
     {

@@ -108,7 +108,7 @@ internal static class CachePolicy
         {
             return StorageDecision.No("set-cookie");
         }
-        if (CacheEntryFactory.Tags(responseHeaders, rule).Length > CacheEntryFactory.MaxTags)
+        if (CacheEntryFactory.HasTooManyTags(responseHeaders, rule))
         {
             // Stored, some of its tags would be left out and a purge by them would miss it: passed through instead.
             return StorageDecision.No("too-many-tags");
