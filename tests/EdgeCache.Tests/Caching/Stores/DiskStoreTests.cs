@@ -225,6 +225,74 @@ public sealed class DiskStoreTests
         Assert.Equal("k", (await store.GetAsync("k", default))?.Key);
     }
 
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Scan_UnreadableShardFolderAsUnprivilegedUser_SkippedLoggedOnceAndTheRestIndexed()
+    {
+        // Issue 15: a shard folder its user cannot read (chmod 000) aborted the scan. Root reads
+        // it anyway, so EdgeCache runs here as the unprivileged user nobody (setpriv; the test,
+        // like the tmpfs one, needs root).
+        var path = TempDirectory.Create("disk-unreadable");
+        using (var store = Open(path))
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                // Fresh for years: the process below runs on the real clock.
+                await store.SetAsync(Entry($"k{i}", lifetime: TimeSpan.FromDays(3650)), default);
+            }
+        }
+        var shards = Directory.GetDirectories(path).Order(StringComparer.Ordinal).ToArray();
+        var unreadable = shards[0];
+        var lost = Directory.GetFiles(unreadable).Length;
+        File.SetUnixFileMode(path, (UnixFileMode)0b111_111_111);
+        foreach (var shard in shards[1..])
+        {
+            File.SetUnixFileMode(shard, (UnixFileMode)0b111_111_111);
+        }
+        File.SetUnixFileMode(unreadable, UnixFileMode.None);
+
+        var start = new ProcessStartInfo("setpriv")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = path,
+        };
+        foreach (var argument in (string[])["--reuid=65534", "--regid=65534", "--clear-groups", "env", $"HOME={path}",
+            "dotnet", Path.Combine(AppContext.BaseDirectory, "EdgeCache.dll"), "--origin", "http://127.0.0.1:9",
+            "--urls", "http://127.0.0.1:0", "--management-urls", "http://127.0.0.1:0", "--cache-dir", path])
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var edge = Process.Start(start)!;
+        var output = new List<string>();
+        try
+        {
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            while (await edge.StandardOutput.ReadLineAsync(deadline.Token) is { } line)
+            {
+                output.Add(line);
+                if (line.Contains("entries indexed", StringComparison.Ordinal))
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            edge.Kill(entireProcessTree: true);
+            await edge.WaitForExitAsync();
+            File.SetUnixFileMode(unreadable, (UnixFileMode)0b111_111_111);
+        }
+
+        var log = string.Join('\n', output);
+        Assert.True(output.Count > 0 && output[^1].Contains("entries indexed", StringComparison.Ordinal),
+            $"the scan never completed as nobody:\n{log}\n{await edge.StandardError.ReadToEndAsync()}");
+        Assert.True(output[^1].Contains($": {40 - lost} entries indexed, 0 corrupt dropped", StringComparison.Ordinal), log);
+        Assert.Single(output, line => line.Contains("skipped 1 files and folders", StringComparison.Ordinal));
+        Assert.Contains(output, line => line.Contains($"the first {unreadable}", StringComparison.Ordinal));
+        Assert.DoesNotContain(output, line => line.Contains("fail", StringComparison.OrdinalIgnoreCase));
+    }
+
     private static void Mount(string path, string size)
     {
         var (code, output) = Run("mount", "-t", "tmpfs", "-o", $"size={size}", "tmpfs", path);
