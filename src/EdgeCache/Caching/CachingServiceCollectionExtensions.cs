@@ -57,6 +57,7 @@ internal static class CachingServiceCollectionExtensions
         services.AddSingleton<CacheLookup>();
         services.AddSingleton<CacheResponder>();
         services.AddSingleton<ForwardStep>();
+        services.AddSingleton<UnsafeRequestInvalidator>();
         services.AddSingleton<CacheTelemetry>();
         return services;
     }

@@ -57,6 +57,8 @@ internal static class EventIds
     public const int PurgePublishFailed = 5002;
     public const int MemoryClearedOnReconnect = 5003;
     public const int PurgeIncomplete = 5004;
+    public const int Invalidated = 5005;
+    public const int InvalidationIncomplete = 5006;
 
     // Outage coverage
     public const int CoverageFailed = 6001;

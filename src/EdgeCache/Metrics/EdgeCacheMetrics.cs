@@ -48,6 +48,7 @@ internal sealed partial class EdgeCacheMetrics
     private readonly Histogram _originDuration;
     private readonly Counter _coalesced;
     private readonly Counter _purges;
+    private readonly Counter _invalidations;
     private readonly Counter.Child _warmOk;
     private readonly Counter.Child _warmError;
     private readonly Gauge _originUp;
@@ -88,6 +89,8 @@ internal sealed partial class EdgeCacheMetrics
         _storeErrors = factory.CreateCounter("edgecache_store_errors_total",
             "Storage tier failures, each treated as a miss or a skipped write, and persistent writes dropped from a full queue.", "tier");
         _purges = factory.CreateCounter("edgecache_purges_total", "Purges by kind: url, prefix, tag.", "kind");
+        _invalidations = factory.CreateCounter("edgecache_invalidations_total",
+            "URLs invalidated (marked stale on every tier) by a successful unsafe request: its target, Location, Content-Location.");
         var warm = factory.CreateCounter("edgecache_warm_requests_total",
             "Warming requests by result: ok (2xx/3xx), error (any other status or no answer).", "result");
         _warmOk = warm.WithLabels("ok");
@@ -130,6 +133,8 @@ internal sealed partial class EdgeCacheMetrics
     public void WarmRequest(bool ok) => (ok ? _warmOk : _warmError).Inc();
 
     public void Purge(string kind) => Bound(_purgesBound, _purges, kind).Inc();
+
+    public void Invalidation() => _invalidations.Inc();
 
     private static TChild Bound<TChild>(ConcurrentDictionary<(string, string), TChild> bound, Collector<TChild> collector, string first, string second)
         where TChild : ChildBase =>

@@ -113,6 +113,22 @@ public abstract class SharedTierTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SuccessfulPostThroughA_BGoesBackToTheOrigin()
+    {
+        // RFC 9111 4.4 on every node: the POST's answer reaches its client only after the
+        // invalidation reached Redis and was published, so B's copy is stale at once.
+        await FetchOnA("/comments");
+        await _b.Client.GetStringAsync("/comments"); // in B's memory tier too
+        _edition = "edited";
+
+        using var post = await _a.Client.PostAsync("/comments", new StringContent("a comment"));
+        Assert.Equal(HttpStatusCode.OK, post.StatusCode);
+
+        await Eventually(async () => await _b.Client.GetStringAsync("/comments") == "edited /comments", "B serving the edited page");
+        Assert.Equal(2, _origin.Requests.Count(r => r.PathAndQuery == "/comments" && r.Method == "GET"));
+    }
+
+    [Fact]
     public async Task SoftPurge_ThenOriginDown_StillServedStale()
     {
         await FetchOnA("/soft");
