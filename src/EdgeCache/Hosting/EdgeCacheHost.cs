@@ -109,7 +109,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         var proxyConfig = string.IsNullOrWhiteSpace(options.Origin)
             ? configuration.GetSection("ReverseProxy")
             : OriginShortcut.Build(options);
-        services.AddReverseProxy().LoadFromConfig(proxyConfig).AddTransforms<OriginRequestTransformProvider>();
+        services.AddReverseProxy().LoadFromConfig(proxyConfig).AddTransforms<OriginRequestTransformProvider>().AddTransforms<OriginResponseTransformProvider>();
         configureServices?.Invoke(services);
 
         var proxy = builder.Build();

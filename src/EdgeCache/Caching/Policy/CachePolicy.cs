@@ -161,6 +161,10 @@ internal static class CachePolicy
         {
             return StorageDecision.No("cookie");
         }
+        if (AgeValue(responseHeaders) is { Present: true, Valid: false })
+        {
+            lifetime = TimeSpan.Zero; // RFC 9111 5.1: an invalid Age, stale on arrival
+        }
 
         // must-revalidate, proxy-revalidate and no-cache forbid serving stale (RFC 9111 4.2.4) unless
         // the publisher's rule explicitly allows it. s-maxage implies proxy-revalidate (5.2.2.10):
@@ -230,15 +234,27 @@ internal static class CachePolicy
     /// <summary>RFC 9111 4.2.3 corrected_initial_age.</summary>
     public static TimeSpan InitialAge(IHeaderDictionary headers, DateTimeOffset date, DateTimeOffset requestTime, DateTimeOffset responseTime)
     {
-        var ageValue = TimeSpan.Zero;
-        var age = headers.Age.ToString();
-        if (age.Length > 0 && DeltaSeconds.Parse(age, hasValue: true).ValidValue is { } parsed)
-        {
-            ageValue = parsed;
-        }
+        var ageValue = AgeValue(headers).ValidValue ?? TimeSpan.Zero;
         var apparentAge = Max(TimeSpan.Zero, responseTime - date);
         var responseDelay = Max(TimeSpan.Zero, responseTime - requestTime);
         return Max(apparentAge, ageValue + responseDelay);
+    }
+
+    /// <summary>
+    /// RFC 9111 5.1: <c>Age</c> is a singleton; of several lines or a list, the first member counts.
+    /// Present but not a non-negative integer: <see cref="DeltaSeconds.Valid"/> is false, and the
+    /// response is taken as stale (an age that cannot be known is never assumed to be zero).
+    /// </summary>
+    public static DeltaSeconds AgeValue(IHeaderDictionary headers)
+    {
+        var lines = headers.Age;
+        if (lines.Count == 0)
+        {
+            return DeltaSeconds.Absent;
+        }
+        var first = (lines[0] ?? "").AsSpan();
+        var comma = first.IndexOf(',');
+        return DeltaSeconds.Parse((comma < 0 ? first : first[..comma]).Trim(' ').Trim('\t').ToString(), hasValue: true);
     }
 
     /// <summary>Where a stored entry stands at <paramref name="now"/> for an ordinary request.</summary>

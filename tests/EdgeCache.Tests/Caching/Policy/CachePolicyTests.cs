@@ -364,6 +364,36 @@ public sealed class CachePolicyTests
         Assert.Equal(TimeSpan.FromSeconds(30), Evaluate(Headers(("Cache-Control", "max-age=60"), ("Age", "30"))).InitialAge);
 
     [Fact]
+    public void EvaluateResponse_SeveralAgeLines_TheFirstCounts() =>
+        Assert.Equal(TimeSpan.FromSeconds(30), Evaluate(new HeaderDictionary
+        {
+            ["Cache-Control"] = "max-age=60",
+            ["Age"] = new Microsoft.Extensions.Primitives.StringValues(["30", "50"]),
+        }).InitialAge);
+
+    [Fact]
+    public void EvaluateResponse_AgeList_TheFirstMemberCounts() =>
+        Assert.Equal(TimeSpan.FromSeconds(30), Evaluate(Headers(("Cache-Control", "max-age=60"), ("Age", " 30 , 50"))).InitialAge);
+
+    [Theory]
+    [InlineData("-10")]
+    [InlineData("ten")]
+    [InlineData("1.5")]
+    [InlineData("0x20")]
+    [InlineData("10 20")]
+    public void EvaluateResponse_InvalidAge_StaleOnArrival(string age)
+    {
+        var decision = Evaluate(Headers(("Cache-Control", "max-age=600"), ("Age", age), ("ETag", "\"v\"")));
+
+        Assert.True(decision.Storable); // still stored, to be revalidated
+        Assert.Equal(TimeSpan.Zero, decision.FreshnessLifetime);
+    }
+
+    [Fact]
+    public void EvaluateResponse_ValidAgeWithinMaxAge_Fresh() =>
+        Assert.Equal(TimeSpan.FromSeconds(600), Evaluate(Headers(("Cache-Control", "max-age=600"), ("Age", "100"))).FreshnessLifetime);
+
+    [Fact]
     public void EvaluateResponse_DateInPast_ApparentAge() =>
         Assert.Equal(TimeSpan.FromSeconds(20), CachePolicy.EvaluateResponse(200,
             new HeaderDictionary { ["Date"] = HeaderUtilities.FormatDate(Now.AddSeconds(-20)), ["Cache-Control"] = "max-age=60" },
