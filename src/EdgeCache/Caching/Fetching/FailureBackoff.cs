@@ -73,7 +73,7 @@ internal sealed class FailureBackoff(TimeProvider time)
         {
             delay = TimeSpan.FromSeconds(Math.Min(seconds, (long)LongestRetryAfter.TotalSeconds));
         }
-        else if (HeaderUtilities.TryParseDate(value, out var date))
+        else if (Policy.HttpDate.Parse(value) is { } date)
         {
             delay = date - now;
         }

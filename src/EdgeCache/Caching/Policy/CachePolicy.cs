@@ -331,8 +331,10 @@ internal static class CachePolicy
         {
             return false;
         }
+        // RFC 9110 13.1.3: without Last-Modified, the stored response's Date stands for it (the
+        // response was current then); without either, the cache cannot tell, so it sends the body.
         var ifModifiedSince = ParseDate(requestHeaders.IfModifiedSince);
-        var lastModified = ParseDate(entry.LastModified);
+        var lastModified = ParseDate(entry.LastModified) ?? ParseDate(entry.GetHeader(HeaderNames.Date));
         return ifModifiedSince is { } since && lastModified is { } modified && modified <= since;
     }
 
@@ -361,12 +363,8 @@ internal static class CachePolicy
         return merged;
     }
 
-    /// <summary>
-    /// An HTTP-date (RFC 9110 5.6.7) in any of its three forms, IMF-fixdate and the obsolete RFC 850
-    /// and asctime ones an old origin may still send; null when absent or invalid.
-    /// </summary>
-    private static DateTimeOffset? ParseDate(StringValues value) =>
-        HeaderUtilities.TryParseDate(value.ToString(), out var date) ? date : null;
+    /// <summary>An HTTP-date in any of its forms and letter cases (<see cref="HttpDate"/>); null when absent or invalid.</summary>
+    private static DateTimeOffset? ParseDate(StringValues value) => HttpDate.Parse(value);
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

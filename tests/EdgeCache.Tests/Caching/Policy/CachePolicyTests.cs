@@ -363,6 +363,18 @@ public sealed class CachePolicyTests
     public void EvaluateResponse_AgeHeader_CountsTowardsInitialAge() =>
         Assert.Equal(TimeSpan.FromSeconds(30), Evaluate(Headers(("Cache-Control", "max-age=60"), ("Age", "30"))).InitialAge);
 
+    [Theory]
+    [InlineData("Sun, 22 Nov 2026 13:00:00 gmt")]
+    [InlineData("sunday, 22-nov-26 13:00:00 GMT")]
+    [InlineData("Sunday, 22-Nov-26 13:00:00 GMT")]
+    [InlineData("Sun Nov 22 13:00:00 2026")]
+    public void EvaluateResponse_ExpiresInAnyFormAndCase_OneHour(string expires) =>
+        Assert.Equal(TimeSpan.FromHours(1), Evaluate(new HeaderDictionary
+        {
+            ["Date"] = HeaderUtilities.FormatDate(Now),
+            ["Expires"] = expires,
+        }).FreshnessLifetime);
+
     [Fact]
     public void EvaluateResponse_SeveralAgeLines_TheFirstCounts() =>
         Assert.Equal(TimeSpan.FromSeconds(30), Evaluate(new HeaderDictionary
@@ -438,6 +450,34 @@ public sealed class CachePolicyTests
     [Fact]
     public void IsNotModified_IfModifiedSinceBeforeLastModified_False() =>
         Assert.False(CachePolicy.IsNotModified(Entry(TimeSpan.Zero), new HeaderDictionary { ["If-Modified-Since"] = HeaderUtilities.FormatDate(Now.AddDays(-2)) }));
+
+    [Theory]
+    [InlineData(0, true)]
+    [InlineData(60, true)]
+    [InlineData(-60, false)]
+    public void IsNotModified_NoLastModified_TheStoredDateStandsForIt(int sinceSecondsAfterDate, bool notModified)
+    {
+        var entry = Entry(TimeSpan.FromHours(1)) with
+        {
+            LastModified = null,
+            Headers = [new("Date", [HeaderUtilities.FormatDate(Now)])],
+        };
+
+        Assert.Equal(notModified, CachePolicy.IsNotModified(entry,
+            new HeaderDictionary { ["If-Modified-Since"] = HeaderUtilities.FormatDate(Now.AddSeconds(sinceSecondsAfterDate)) }));
+    }
+
+    [Fact]
+    public void IsNotModified_NeitherLastModifiedNorDate_BodySent() =>
+        Assert.False(CachePolicy.IsNotModified(Entry(TimeSpan.FromHours(1)) with { LastModified = null },
+            new HeaderDictionary { ["If-Modified-Since"] = HeaderUtilities.FormatDate(Now) }));
+
+    [Theory]
+    [InlineData("Sun, 22 Nov 2026 12:00:00 gmt")]
+    [InlineData("Sun, 22 Nov 2026 12:00:00 Gmt")]
+    [InlineData("sunday, 22-nov-26 12:00:00 GMT")]
+    public void IsNotModified_DateWithOtherLetterCase_ComparedAsADate(string ifModifiedSince) =>
+        Assert.True(CachePolicy.IsNotModified(Entry(TimeSpan.Zero), new HeaderDictionary { ["If-Modified-Since"] = ifModifiedSince }));
 
     [Theory]
     [InlineData("Sunday, 22-Nov-26 12:00:00 GMT", true)]
