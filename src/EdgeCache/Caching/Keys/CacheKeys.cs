@@ -6,7 +6,8 @@ namespace EdgeCache.Caching.Keys;
 /// <summary>
 /// Builds cache keys: <c>GET scheme://host/path?query</c> with the host lower-cased and its
 /// default port dropped, the query shaped by the rule (ignored and sorted parameters), the rule's
-/// key headers and cookies, and for a variant, the request headers named by the stored <c>Vary</c>.
+/// key headers and cookies, and for a variant, the request headers named by the stored <c>Vary</c>
+/// (whitespace collapsed; content-negotiation fields in their canonical form, <see cref="NegotiationFields"/>).
 /// HEAD shares the GET key, so HEAD is served from a stored GET.
 /// </summary>
 internal static class CacheKeys
@@ -73,6 +74,11 @@ internal static class CacheKeys
             key.Append("\nv:");
             key.Append(name);
             key.Append('=');
+            if (NegotiationFields.Applies(name))
+            {
+                key.Append(NegotiationFields.Canonical(requestHeaders[name]));
+                continue;
+            }
             var first = true;
             foreach (var value in requestHeaders[name])
             {

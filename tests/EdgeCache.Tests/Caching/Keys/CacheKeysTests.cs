@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Primitives;
 using EdgeCache.Caching.Keys;
 using EdgeCache.Rules;
 using Microsoft.AspNetCore.Http;
@@ -54,7 +55,7 @@ public sealed class CacheKeysTests
 
         Assert.Equal("GET https://news.example" + path + query, key);
         var variant = CacheKeys.Variant(key, ["accept-language"], new HeaderDictionary { ["Accept-Language"] = "  de,\t en  " });
-        Assert.Equal(key + "\nv:accept-language=de, en", variant);
+        Assert.Equal(key + "\nv:accept-language=de,en", variant);
     }
 
     [Fact]
@@ -122,6 +123,44 @@ public sealed class CacheKeysTests
     public void Variant_WhitespaceDifferences_SameKey() =>
         Assert.Equal(CacheKeys.Variant("k", ["accept-encoding"], new HeaderDictionary { ["Accept-Encoding"] = "gzip,  br" }),
             CacheKeys.Variant("k", ["accept-encoding"], new HeaderDictionary { ["Accept-Encoding"] = "gzip, br" }));
+
+    private static string AcceptLanguage(params string[] lines) =>
+        CacheKeys.Variant("k", ["accept-language"], new HeaderDictionary { ["Accept-Language"] = new StringValues(lines) });
+
+    [Theory]
+    [InlineData("en-US,en;q=0.9", "en-us, en;q=0.9")]      // case and whitespace
+    [InlineData("en-US,en;q=0.9", "en;q=0.9, en-US")]      // the same weights, in another order
+    [InlineData("en-US,en;q=0.9", "en-US;q=1.0,en;q=0.900")] // q=1 is the default; q in its shortest form
+    [InlineData("en-US,en;q=0.9", "en-US ; q=1 , en ; Q=0.9")]
+    [InlineData("fr,de", "fr;q=1,de")]
+    public void Variant_AcceptLanguageSpelledDifferently_SameKey(string one, string other) =>
+        Assert.Equal(AcceptLanguage(one), AcceptLanguage(other));
+
+    [Fact]
+    public void Variant_AcceptLanguageOverSeveralLines_SameAsOneList() =>
+        Assert.Equal(AcceptLanguage("de, en;q=0.5"), AcceptLanguage("de", "en;q=0.5"));
+
+    [Theory]
+    [InlineData("en,fr", "fr,en")]                 // equal weights: the sender's order is its preference
+    [InlineData("en;q=0.9,fr", "en,fr;q=0.9")]
+    [InlineData("en", "en;q=0")]                   // q=0 means not acceptable
+    [InlineData("en-US", "en")]
+    public void Variant_AcceptLanguageDifferentPreferences_DifferentKeys(string one, string other) =>
+        Assert.NotEqual(AcceptLanguage(one), AcceptLanguage(other));
+
+    [Fact]
+    public void Variant_AcceptAndAcceptEncoding_CaseAndWhitespaceIgnored()
+    {
+        Assert.Equal(CacheKeys.Variant("k", ["accept"], new HeaderDictionary { ["Accept"] = "Text/HTML; level=1, */*;q=0.8" }),
+            CacheKeys.Variant("k", ["accept"], new HeaderDictionary { ["Accept"] = "text/html;level=1,*/*;q=0.80" }));
+        Assert.Equal(CacheKeys.Variant("k", ["accept-encoding"], new HeaderDictionary { ["Accept-Encoding"] = "GZIP, br" }),
+            CacheKeys.Variant("k", ["accept-encoding"], new HeaderDictionary { ["Accept-Encoding"] = "gzip,br" }));
+    }
+
+    [Fact]
+    public void Variant_OtherField_CaseKept() =>
+        Assert.NotEqual(CacheKeys.Variant("k", ["x-theme"], new HeaderDictionary { ["X-Theme"] = "Dark" }),
+            CacheKeys.Variant("k", ["x-theme"], new HeaderDictionary { ["X-Theme"] = "dark" }));
 
     [Fact]
     public void ParseVary_MixedCaseDuplicates_LowerSortedUnique() =>
