@@ -14,15 +14,21 @@ public sealed class RangeRequestTests : IAsyncLifetime
 {
     private const string Alphabet = "abcdefghijklmnopqrstuvwxyz";
     private const string CacheControl = "public, max-age=10, stale-if-error=86400";
+    // Dates move only when a test says so: a copy is fresh however slowly a loaded machine runs the test.
+    private readonly HostClock _clock = new();
     private TestOrigin _origin = null!;
 
     public async Task InitializeAsync()
     {
         _origin = await TestOrigin.StartAsync();
+        _origin.Clock = _clock;
         _origin.RespondWith(Alphabet, ("Cache-Control", CacheControl), ("ETag", "\"v1\""));
     }
 
     public async Task DisposeAsync() => await _origin.DisposeAsync();
+
+    private Task<TestProxy> StartProxyAsync(string? cacheDir = null, params string[] extraArgs) =>
+        TestProxy.StartAsync(_origin.Address, cacheDir, _clock, extraArgs);
 
     private static HttpRequestMessage Ranged(string path, string range, HttpMethod? method = null, string? ifRange = null)
     {
@@ -59,7 +65,7 @@ public sealed class RangeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Get_RangeOnHit_206WithThoseBytes()
     {
-        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+        await using var proxy = await StartProxyAsync();
         await proxy.Client.GetAsync("/file");
 
         using var response = await proxy.Client.SendAsync(Ranged("/file", "bytes=2-5"));
@@ -70,9 +76,27 @@ public sealed class RangeRequestTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Get_RangeOnHitFromDiskAfterRestart_206WithThoseBytes()
+    {
+        // Not in memory: answered by the routed step (after the persistent tier's lookup), not before routing.
+        var cacheDir = TempDirectory.Create("edgecache-cache");
+        await using (var first = await StartProxyAsync(cacheDir))
+        {
+            await first.Client.GetAsync("/file");
+        }
+        await using var proxy = await StartProxyAsync(cacheDir);
+
+        using var response = await proxy.Client.SendAsync(Ranged("/file", "bytes=7-9"));
+
+        await AssertPartial(response, "bytes 7-9/26", "hij");
+        Assert.StartsWith("EdgeCache; hit", CacheStatus(response));
+        Assert.Equal(1, _origin.RequestCount);
+    }
+
+    [Fact]
     public async Task Get_EachRangeFormOnHit_206WithThoseBytes()
     {
-        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+        await using var proxy = await StartProxyAsync();
         await proxy.Client.GetAsync("/file");
 
         using var open = await proxy.Client.SendAsync(Ranged("/file", "bytes=20-"));
@@ -87,7 +111,7 @@ public sealed class RangeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Get_HitWithoutRange_200AdvertisesAcceptRangesBytes()
     {
-        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+        await using var proxy = await StartProxyAsync();
         await proxy.Client.GetAsync("/file");
 
         using var response = await proxy.Client.GetAsync("/file");
@@ -99,7 +123,7 @@ public sealed class RangeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Get_RangeOnMiss_206AndOriginAskedForWholeObjectWhichIsThenAHit()
     {
-        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+        await using var proxy = await StartProxyAsync();
 
         using var ranged = await proxy.Client.SendAsync(Ranged("/file", "bytes=0-2", ifRange: "\"v1\""));
         using var whole = await proxy.Client.GetAsync("/file");
@@ -116,7 +140,7 @@ public sealed class RangeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Head_RangeOnHit_206HeadersWithoutBody()
     {
-        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+        await using var proxy = await StartProxyAsync();
         await proxy.Client.GetAsync("/file");
 
         using var response = await proxy.Client.SendAsync(Ranged("/file", "bytes=2-5", HttpMethod.Head));
@@ -130,7 +154,7 @@ public sealed class RangeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Get_RangePastEnd_416WithLength()
     {
-        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+        await using var proxy = await StartProxyAsync();
         await proxy.Client.GetAsync("/file");
 
         using var response = await proxy.Client.SendAsync(Ranged("/file", "bytes=26-"));
@@ -146,7 +170,7 @@ public sealed class RangeRequestTests : IAsyncLifetime
     [InlineData("items=0-1")] // another unit
     public async Task Get_RangeIgnored_Full200(string range)
     {
-        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+        await using var proxy = await StartProxyAsync();
         await proxy.Client.GetAsync("/file");
 
         using var response = await proxy.Client.SendAsync(Ranged("/file", range));
@@ -157,7 +181,7 @@ public sealed class RangeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Get_IfRangeMismatch_Full200()
     {
-        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+        await using var proxy = await StartProxyAsync();
         await proxy.Client.GetAsync("/file");
 
         using var other = await proxy.Client.SendAsync(Ranged("/file", "bytes=2-5", ifRange: "\"v0\""));
@@ -172,7 +196,7 @@ public sealed class RangeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Get_IfNoneMatchMatchesWithRange_304()
     {
-        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+        await using var proxy = await StartProxyAsync();
         await proxy.Client.GetAsync("/file");
         var request = Ranged("/file", "bytes=2-5");
         request.Headers.TryAddWithoutValidation("If-None-Match", "\"v1\"");
@@ -187,7 +211,7 @@ public sealed class RangeRequestTests : IAsyncLifetime
     public async Task Get_OriginAcceptRangesNone_KeptAndRangeIgnored()
     {
         _origin.RespondWith(Alphabet, ("Cache-Control", CacheControl), ("Accept-Ranges", "none"));
-        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+        await using var proxy = await StartProxyAsync();
         await proxy.Client.GetAsync("/file");
 
         using var response = await proxy.Client.SendAsync(Ranged("/file", "bytes=2-5"));
@@ -199,11 +223,9 @@ public sealed class RangeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Get_RangeWithinStaleWhileRevalidate_206FromStaleCopy()
     {
-        var clock = new HostClock();
-        _origin.Clock = clock;
-        await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);
+        await using var proxy = await StartProxyAsync();
         await proxy.Client.GetAsync("/file");
-        clock.Advance(TimeSpan.FromSeconds(15)); // past max-age, within the default 10 s grace
+        _clock.Advance(TimeSpan.FromSeconds(15)); // past max-age, within the default 10 s grace
 
         using var response = await proxy.Client.SendAsync(Ranged("/file", "bytes=-4"));
 
@@ -214,17 +236,39 @@ public sealed class RangeRequestTests : IAsyncLifetime
     [Fact]
     public async Task Get_RangeWithOriginDown_206FromStaleCopy()
     {
-        var clock = new HostClock();
-        _origin.Clock = clock;
-        await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);
+        await using var proxy = await StartProxyAsync();
         await proxy.Client.GetAsync("/file");
-        clock.Advance(TimeSpan.FromSeconds(60)); // past max-age and grace: only stale-if-error serves it
+        _clock.Advance(TimeSpan.FromSeconds(60)); // past max-age and grace: only stale-if-error serves it
         await _origin.StopAsync();
 
         using var response = await proxy.Client.SendAsync(Ranged("/file", "bytes=10-12"));
 
         await AssertPartial(response, "bytes 10-12/26", "klm");
         Assert.StartsWith("EdgeCache; fwd=stale", CacheStatus(response));
+    }
+
+    [Fact]
+    public async Task Get_RangeOnStalePageWithBanner_Full200()
+    {
+        // The bannered page is not the stored representation: a range of it would not fit the real one's bytes.
+        _origin.RespondWith("<html><body><p>The article</p></body></html>", ("Cache-Control", CacheControl), ("Content-Type", "text/html; charset=utf-8"));
+        await using var proxy = await StartProxyAsync(extraArgs: "--EdgeCache:Rules:0:StaleBanner=true");
+        await proxy.Client.GetAsync("/article");
+        _origin.Respond(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return Task.CompletedTask;
+        });
+        _clock.Advance(TimeSpan.FromMinutes(10));
+
+        using var response = await proxy.Client.SendAsync(Ranged("/article", "bytes=0-5"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(ContentRange(response));
+        Assert.Empty(response.Headers.AcceptRanges);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Contains("You are reading a copy saved", body);
+        Assert.Contains("<p>The article</p>", body);
     }
 
     [Fact]
@@ -244,7 +288,7 @@ public sealed class RangeRequestTests : IAsyncLifetime
             }
             await context.Response.Body.WriteAsync(big);
         });
-        await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs: "--EdgeCache:Cache:MaxObjectBytes=65536");
+        await using var proxy = await StartProxyAsync(extraArgs: "--EdgeCache:Cache:MaxObjectBytes=65536");
 
         using var response = await proxy.Client.SendAsync(Ranged("/big", "bytes=1000-1009"));
 
