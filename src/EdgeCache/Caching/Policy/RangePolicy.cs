@@ -5,30 +5,6 @@ using Microsoft.Net.Http.Headers;
 
 namespace EdgeCache.Caching.Policy;
 
-/// <summary>What a reader is sent of a stored response: all of it, one byte range, or a 416.</summary>
-internal enum RangeOutcome : byte
-{
-    /// <summary>The whole response with its own status (no Range, or a Range that is ignored).</summary>
-    Full,
-
-    /// <summary><c>206 Partial Content</c> with one range.</summary>
-    Partial,
-
-    /// <summary><c>416 Range Not Satisfiable</c> with <c>Content-Range: bytes */length</c>.</summary>
-    NotSatisfiable,
-}
-
-/// <summary>The outcome and, for <see cref="RangeOutcome.Partial"/>, the first byte and the count.</summary>
-internal readonly record struct RangeDecision(RangeOutcome Outcome, long Start, long Length)
-{
-    public static RangeDecision Full => default;
-
-    public static RangeDecision NotSatisfiable => new(RangeOutcome.NotSatisfiable, 0, 0);
-
-    /// <summary>The last byte's position, for <c>Content-Range</c>.</summary>
-    public long End => Start + Length - 1;
-}
-
 /// <summary>
 /// RFC 9110 section 14 (Range) and 13.1.5 (If-Range) for a complete stored response: request
 /// headers and the entry in, a decision out. Pure: no clock, no I/O.
