@@ -6,28 +6,58 @@ using Microsoft.Net.Http.Headers;
 
 namespace EdgeCache.Caching;
 
-/// <summary>Sends an entry to the reader: stored headers, <c>Age</c>, <c>Cache-Status</c>, body (none for HEAD), or a 304 for a matching conditional request.</summary>
+/// <summary>
+/// Sends an entry to the reader: stored headers, <c>Age</c>, <c>Cache-Status</c>, body (none for
+/// HEAD); a 304 for a matching conditional request; one byte range (206) or a 416 for a Range
+/// request (<see cref="RangePolicy"/>). Every path that answers from an entry (hits before and
+/// after routing, stale copies, fetched and revalidated responses) comes through here, so each
+/// honours conditionals and ranges alike.
+/// </summary>
 internal static class CachedResponseWriter
 {
-    public static Task WriteAsync(HttpContext context, CacheEntry entry, DateTimeOffset now, string cacheStatus) =>
-        WriteAsync(context, entry, AgeSeconds(entry, now).ToString(CultureInfo.InvariantCulture), cacheStatus);
+    public static Task WriteAsync(HttpContext context, CacheEntry entry, DateTimeOffset now, string cacheStatus, bool allowRanges = true) =>
+        WriteAsync(context, entry, AgeSeconds(entry, now).ToString(CultureInfo.InvariantCulture), cacheStatus, allowRanges);
 
     /// <summary>The <c>Age</c> value in whole seconds (RFC 9111 5.1).</summary>
     public static long AgeSeconds(CacheEntry entry, DateTimeOffset now) => (long)entry.Age(now).TotalSeconds;
 
-    public static Task WriteAsync(HttpContext context, CacheEntry entry, string age, string cacheStatus)
+    /// <param name="allowRanges">
+    /// False when <paramref name="entry"/> is not the stored representation (a stale page with the
+    /// banner): a range of it spliced onto bytes of the real one would corrupt a resumed download.
+    /// </param>
+    public static Task WriteAsync(HttpContext context, CacheEntry entry, string age, string cacheStatus, bool allowRanges = true)
     {
+        var request = context.Request;
         var response = context.Response;
-        var notModified = CachePolicy.IsNotModified(entry, context.Request.Headers);
-        response.StatusCode = notModified ? StatusCodes.Status304NotModified : entry.StatusCode;
+        // RFC 9110 13.2.2: If-None-Match / If-Modified-Since (a 304) before If-Range and Range. The
+        // Range field is looked at first so a request without one (nearly every hit) does no range work.
+        var notModified = CachePolicy.IsNotModified(entry, request.Headers);
+        var range = notModified || !allowRanges || request.Headers.Range.Count == 0
+            ? RangeDecision.Full
+            : RangePolicy.Decide(request.Method, entry, request.Headers);
+        response.StatusCode = notModified ? StatusCodes.Status304NotModified
+            : range.Outcome switch
+            {
+                RangeOutcome.Partial => StatusCodes.Status206PartialContent,
+                RangeOutcome.NotSatisfiable => StatusCodes.Status416RangeNotSatisfiable,
+                _ => entry.StatusCode,
+            };
+        // A 304 and a 416 carry no representation: the fields that describe it stay out.
+        var withoutContent = notModified || range.Outcome == RangeOutcome.NotSatisfiable;
+        var originAcceptRanges = false;
         var headers = response.Headers;
         foreach (var header in entry.Headers)
         {
-            if (notModified && IsContentHeader(header.Key))
+            if (withoutContent && IsContentHeader(header.Key))
             {
                 continue;
             }
+            originAcceptRanges |= header.Key.Equals(HeaderNames.AcceptRanges, StringComparison.OrdinalIgnoreCase);
             headers[header.Key] = header.Value;
+        }
+        if (entry.StatusCode == StatusCodes.Status200OK && allowRanges && !originAcceptRanges)
+        {
+            headers.AcceptRanges = BytesUnit; // RFC 9110 14.3; an origin's own value (none, say) is kept as sent
         }
         headers.Age = age;
         headers.Append(CacheStatus.HeaderName, cacheStatus);
@@ -35,14 +65,28 @@ internal static class CachedResponseWriter
         {
             return Task.CompletedTask;
         }
-        response.ContentLength = entry.Body.Length;
-        if (HttpMethods.IsHead(context.Request.Method) || entry.Body.Length == 0)
+        var body = entry.Body;
+        if (range.Outcome == RangeOutcome.NotSatisfiable)
+        {
+            headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes */{body.Length}"); // RFC 9110 15.5.17
+            response.ContentLength = 0;
+            return Task.CompletedTask;
+        }
+        if (range.Outcome == RangeOutcome.Partial)
+        {
+            headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes {range.Start}-{range.End}/{body.Length}"); // RFC 9110 14.4
+            body = body.Slice((int)range.Start, (int)range.Length);
+        }
+        response.ContentLength = body.Length;
+        if (HttpMethods.IsHead(request.Method) || body.Length == 0)
         {
             return Task.CompletedTask;
         }
-        var write = response.BodyWriter.WriteAsync(entry.Body, context.RequestAborted);
+        var write = response.BodyWriter.WriteAsync(body, context.RequestAborted);
         return write.IsCompletedSuccessfully ? Task.CompletedTask : write.AsTask(); // no Task per hit when the pipe takes it at once
     }
+
+    private const string BytesUnit = "bytes";
 
     private static bool IsContentHeader(string name) =>
         name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && !name.Equals(HeaderNames.ContentLocation, StringComparison.OrdinalIgnoreCase);

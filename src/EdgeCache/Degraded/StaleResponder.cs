@@ -31,7 +31,8 @@ internal sealed partial class StaleResponder(StaleServedCounter counter, StaleBa
     private async Task WithBannerAsync(HttpContext context, CacheEntry stale, DateTimeOffset now, string status)
     {
         var served = await banner.ApplyAsync(stale, context.Request.Host.Host.ToLowerInvariant(), stale.Age(now));
-        await CachedResponseWriter.WriteAsync(context, served, now, status);
+        // A page with the banner is not the stored representation: whole, never a range of it.
+        await CachedResponseWriter.WriteAsync(context, served, now, status, allowRanges: ReferenceEquals(served, stale));
     }
 
     [LoggerMessage(EventId = EventIds.ServedStale, EventName = nameof(EventIds.ServedStale), Level = LogLevel.Debug,

@@ -20,7 +20,9 @@ internal sealed record OriginRequest(
     IPAddress? RemoteIpAddress)
 {
     // The cache decides freshness itself: the reader's validators and ranges never reach the
-    // origin on a cacheable fetch, and its own validators are added for revalidation.
+    // origin on a cacheable fetch, and its own validators are added for revalidation. The whole
+    // object is fetched and stored, and the reader's range is cut from it (RangePolicy), so a 206
+    // is never what gets stored.
     private static readonly HashSet<string> Excluded = new(StringComparer.OrdinalIgnoreCase)
     {
         HeaderNames.IfNoneMatch, HeaderNames.IfModifiedSince, HeaderNames.IfMatch,
