@@ -14,10 +14,11 @@ namespace EdgeCache.Caching.Pipeline;
 /// <summary>
 /// Lets YARP forward a request untouched (other methods, bypasses, responses too large to store),
 /// within the origin's concurrency cap; if every origin is down, or the origin fails before
-/// anything was sent, the friendly error page instead.
+/// anything was sent, the friendly error page instead. A forwarded unsafe request that succeeds
+/// invalidates what the cache holds for its URL (<see cref="UnsafeRequestInvalidator"/>).
 /// </summary>
 internal sealed partial class ForwardStep(OriginLimiter limiter, OriginHealth health, ErrorPageWriter errorPages, IOptionsMonitor<CacheOptions> options,
-    ReaderAffinity affinity, ILogger<ForwardStep> logger)
+    ReaderAffinity affinity, UnsafeRequestInvalidator invalidator, ILogger<ForwardStep> logger)
 {
     /// <summary>A request body can be read once; a request with one is not sent twice.</summary>
     private static bool HasBody(HttpRequest request) =>
@@ -78,6 +79,7 @@ internal sealed partial class ForwardStep(OriginLimiter limiter, OriginHealth he
     /// <returns>The outcome: <paramref name="outcome"/>, or the error page.</returns>
     public async Task<CacheOutcome> ForwardAsync(HttpContext context, RequestDelegate next, string fwd, string? detail, CacheOutcome outcome)
     {
+        invalidator.Register(context); // RFC 9111 4.4: a method not known to be safe, answered 2xx/3xx
         var proxy = context.Features.Get<IReverseProxyFeature>();
         if (proxy is not null && health.IsDegraded(proxy.Cluster.Config.ClusterId))
         {

@@ -10,7 +10,7 @@ namespace EdgeCache.Caching.Pipeline;
 /// takes over from <see cref="EdgeCacheMiddleware"/> through the <see cref="CacheRequestContext"/>:
 /// <code>
 /// 1. No context (not GET/HEAD) or a bypass        → forwarded untouched (fwd=method, fwd=bypass); an
-///    unsafe method's 2xx/3xx invalidates its URL first (<see cref="UnsafeRequestInvalidator"/>).
+///    unsafe method's 2xx/3xx invalidates its URL first (<see cref="ForwardStep"/>).
 /// 2. <see cref="CacheLookup"/>: the reader counted; the lookup finished in the persistent tier
 ///    (memory was probed before routing); a Vary marker selects the variant. A store error is a miss.
 /// 3. Its decision (<see cref="RequestDecider"/>, with the site degraded when no destination is up):
@@ -24,23 +24,16 @@ namespace EdgeCache.Caching.Pipeline;
 /// Every response gets <c>Cache-Status</c>; every response from an entry gets <c>Age</c>.
 /// </summary>
 internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup lookup, FetchStep fetch, CacheResponder responder,
-    ForwardStep forward, UnsafeRequestInvalidator invalidator, CacheTelemetry telemetry)
+    ForwardStep forward, CacheTelemetry telemetry)
 {
     public async Task InvokeAsync(HttpContext context)
     {
         var started = telemetry.Start();
         var site = context.Features.Get<IReverseProxyFeature>()?.Cluster.Config.ClusterId ?? "none";
         var request = context.Features.Get<CacheRequestContext>();
-        CacheOutcome outcome;
-        if (request is null)
-        {
-            invalidator.Register(context); // RFC 9111 4.4, for methods not known to be safe
-            outcome = await forward.ForwardAsync(context, next, "method", detail: null, CacheOutcome.Bypass);
-        }
-        else
-        {
-            outcome = await HandleAsync(context, request, site);
-        }
+        var outcome = request is null
+            ? await forward.ForwardAsync(context, next, "method", detail: null, CacheOutcome.Bypass)
+            : await HandleAsync(context, request, site);
         telemetry.Record(context, site, outcome, started);
     }
 

@@ -27,8 +27,8 @@ internal static class RangePolicy
     {
         var range = requestHeaders.Range;
         if (range.Count == 0
-            // RFC 9110 14.2 defines ranges for GET; a HEAD is answered with the header fields the GET would get (9.3.2).
-            || !(HttpMethods.IsGet(method) || HttpMethods.IsHead(method))
+            // RFC 9110 14.2: GET is the only method with range handling; a server MUST ignore Range on others, HEAD included.
+            || !HttpMethods.IsGet(method)
             // A range of a 404 or a redirect is nothing a reader wants: ranges apply to complete 200s only.
             || entry.StatusCode != StatusCodes.Status200OK
             || !AdvertisesBytes(entry.GetHeader(HeaderNames.AcceptRanges)))
@@ -150,9 +150,9 @@ internal static class RangePolicy
                 && EntityTagHeaderValue.TryParse(etag, out var stored)
                 && sent.Compare(stored, useStrongComparison: true);
         }
-        return HeaderUtilities.TryParseDate(value, out var since)
-            && HeaderUtilities.TryParseDate(lastModified, out var modified)
-            && HeaderUtilities.TryParseDate(date, out var served)
+        return HttpDate.Parse(value) is { } since
+            && HttpDate.Parse(lastModified) is { } modified
+            && HttpDate.Parse(date) is { } served
             && since == modified
             && served - modified >= TimeSpan.FromSeconds(1);
     }

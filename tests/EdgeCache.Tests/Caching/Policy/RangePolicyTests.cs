@@ -103,7 +103,7 @@ public sealed class RangePolicyTests
     public void Decide_Get_Partial() => Assert.Equal(Partial(0, 10), Decide(Entry(), "bytes=0-9"));
 
     [Fact]
-    public void Decide_Head_SameAsGet() => Assert.Equal(Partial(0, 10), Decide(Entry(), "bytes=0-9", method: "HEAD"));
+    public void Decide_Head_RangeIgnored() => Assert.Equal(RangeDecision.Full, Decide(Entry(), "bytes=0-9", method: "HEAD"));
 
     [Fact]
     public void Decide_OtherMethod_Full() => Assert.Equal(RangeDecision.Full, Decide(Entry(), "bytes=0-9", method: "POST"));
