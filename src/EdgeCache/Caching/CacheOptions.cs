@@ -53,6 +53,18 @@ public sealed class CacheOptions
     /// </summary>
     public List<string>? TargetedFields { get; set; }
 
+    /// <summary>
+    /// An empty JSON array (<c>"TargetedFields": []</c>) reaches the configuration as an empty value,
+    /// which the binder leaves null (the default list): read as the empty list it says.
+    /// </summary>
+    internal static void ReadEmptyLists(CacheOptions options, Microsoft.Extensions.Configuration.IConfiguration section)
+    {
+        if (options.TargetedFields is null && section[nameof(TargetedFields)] is "")
+        {
+            options.TargetedFields = [];
+        }
+    }
+
     /// <summary>The target list in effect: <see cref="TargetedFields"/>, or the default.</summary>
     internal IReadOnlyList<string> TargetList => TargetedFields ?? (IReadOnlyList<string>)Policy.TargetedCacheControl.DefaultFields;
 }
