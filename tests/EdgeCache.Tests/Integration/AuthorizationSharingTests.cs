@@ -146,4 +146,24 @@ public sealed class AuthorizationSharingTests : IAsyncLifetime
         Assert.Equal(0, (await Task.WhenAll(readers)).Sum());
         Assert.Equal(60, _origin.CountFor("/account"));
     }
+
+    [Fact]
+    public async Task SharedCopyRevalidatedForAnAuthorizedReader_KeptForEveryoneElse()
+    {
+        // The 304 confirms the shared copy to alice, but her Authorization does not make it hers:
+        // it is neither taken over nor removed.
+        var clock = new HostClock();
+        _origin.Clock = clock;
+        _origin.RespondWith("page", ("Cache-Control", "max-age=10"), ("ETag", "\"v1\""));
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, clock: clock);
+        await GetAs(proxy, "/news", null);
+        clock.Advance(TimeSpan.FromSeconds(25)); // past max-age and the default 10 s grace
+
+        var alice = await GetAs(proxy, "/news", "alice");
+        var anonymous = await GetAs(proxy, "/news", null);
+
+        Assert.Equal("page", alice.Body);
+        Assert.StartsWith("EdgeCache; fwd=stale; fwd-status=304; detail=authorization", alice.CacheStatus);
+        Assert.StartsWith("EdgeCache; fwd=stale; fwd-status=304; stored", anonymous.CacheStatus);
+    }
 }
