@@ -109,6 +109,7 @@ public sealed class ConfigValidatorTests
         Assert.Equal(builtIn.DefaultStaleIfError, shipped.DefaultStaleIfError);
         Assert.Equal(builtIn.MaxObjectBytes, shipped.MaxObjectBytes);
         Assert.Equal(builtIn.HeuristicMaxAge, shipped.HeuristicMaxAge);
+        Assert.Equal(builtIn.TargetList, shipped.TargetList);
     }
 
     [Fact]
