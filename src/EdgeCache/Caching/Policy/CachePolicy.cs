@@ -126,8 +126,10 @@ internal static class CachePolicy
             return StorageDecision.No("private");
         }
         // RFC 9111 3.5: shared only when the origin says so, unless the rule says every user gets the same.
+        // An unparsable s-maxage grants nothing here: the permission must be unmistakable.
         var authorization = (credentials & RequestCredentials.Authorization) != 0 && rule.Options.CacheAuthorized != true;
-        if (authorization && !cc.Public && !cc.SharedMaxAge.Present && !cc.MustRevalidate)
+        var sharedMaxAge = cc.SharedMaxAge.ValidValue is not null;
+        if (authorization && !cc.Public && !sharedMaxAge && !cc.MustRevalidate)
         {
             return StorageDecision.No("authorization");
         }
@@ -173,7 +175,7 @@ internal static class CachePolicy
         // Shared with other readers only when the origin marked it shareable (RFC 9111 3.5's spirit for Cookie).
         var credentialed = (credentials & RequestCredentials.Cookie) != 0 && rule.Ttl is null && !cc.Public && !cc.SharedMaxAge.Present;
         // Allowed by must-revalidate alone: only for as long as the origin said, never on a guess.
-        var authorizationReason = authorization && !cc.Public && !cc.SharedMaxAge.Present;
+        var authorizationReason = authorization && !cc.Public && !sharedMaxAge;
         TimeSpan lifetime;
         var flags = cc.NoCache ? CacheEntryFlags.NoCache : CacheEntryFlags.None;
         if (rule.Ttl is { } ttl && !authorizationReason)

@@ -613,6 +613,10 @@ public sealed class CachePolicyTests
         Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", cacheControl), ("ETag", "\"e\"")), credentials: RequestCredentials.Authorization).Reason);
 
     [Fact]
+    public void EvaluateResponse_AuthorizationInvalidSMaxAge_NotStorable() =>
+        Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", "s-maxage=soon"), ("ETag", "\"e\"")), credentials: RequestCredentials.Authorization).Reason);
+
+    [Fact]
     public void EvaluateResponse_AuthorizationPublicInTargetedField_Storable() =>
         Assert.True(Evaluate(Headers(("Cache-Control", "private"), ("CDN-Cache-Control", "public, max-age=60")), credentials: RequestCredentials.Authorization).Storable);
 
