@@ -88,6 +88,20 @@ public sealed class TargetedCacheControlTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task EdgeCacheCacheControl_OnTooLargeAnswersPassedThrough_RemovedToo()
+    {
+        _origin.RespondWith(new string('x', 4096), ("CDN-Cache-Control", "max-age=60"), ("EdgeCache-Cache-Control", "max-age=60"));
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs: "--EdgeCache:Cache:MaxObjectBytes=1024");
+
+        var response = await proxy.Client.GetAsync("/big");
+
+        Assert.Contains("detail=too-large", CacheStatus(response));
+        Assert.Equal(4096, (await response.Content.ReadAsStringAsync()).Length);
+        Assert.Null(Field(response, "EdgeCache-Cache-Control"));
+        Assert.Equal("max-age=60", Field(response, "CDN-Cache-Control"));
+    }
+
     [Theory]
     [InlineData("max-age=60,")]        // a trailing comma
     [InlineData("max-age=\"60")]       // an unterminated string
