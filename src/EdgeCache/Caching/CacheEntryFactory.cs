@@ -20,7 +20,40 @@ internal static class CacheEntryFactory
     /// <summary>The origin's tag fields: consumed as tags, sent on to readers only when <c>Cache:ForwardTagHeaders</c> says so.</summary>
     public static readonly string[] TagHeaders = ["Surrogate-Key", "Cache-Tag"];
 
-    /// <summary>An entry to store: no hop-by-hop fields and never a cookie.</summary>
+    /// <summary>
+    /// The origin's fields addressed to EdgeCache alone, never sent to readers whatever the
+    /// options: <c>EdgeCache-Cache-Control</c> (RFC 9213, like Fastly's <c>Surrogate-Control</c>).
+    /// <c>CDN-Cache-Control</c> is not among them: it targets every CDN on the way, downstream ones too.
+    /// </summary>
+    private static readonly string[] OwnFields = [TargetedCacheControl.EdgeCacheCacheControl];
+
+    private static readonly string[] OwnAndTagFields = [.. OwnFields, .. TagHeaders];
+
+    /// <summary>
+    /// The one filter of what readers get of the origin's fields, wherever an answer leaves
+    /// (stored entries, uncached answers, forwarded and passed-through responses): EdgeCache's own
+    /// fields, and the tag fields unless <paramref name="keepTagHeaders"/>.
+    /// </summary>
+    public static string[] WithheldFromReaders(bool keepTagHeaders) => keepTagHeaders ? OwnFields : OwnAndTagFields;
+
+    /// <summary>Whether <paramref name="name"/> is withheld from readers (<see cref="WithheldFromReaders"/>).</summary>
+    public static bool IsWithheldFromReaders(string name, bool keepTagHeaders)
+    {
+        foreach (var withheld in WithheldFromReaders(keepTagHeaders))
+        {
+            if (name.Equals(withheld, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// An entry to store: no hop-by-hop fields, never a cookie, nothing withheld from readers. (So
+    /// a stored copy no longer holds <c>EdgeCache-Cache-Control</c>: a 304 that does not repeat it
+    /// is judged by its own fields.)
+    /// </summary>
     public static CacheEntry Create(string key, int statusCode, IHeaderDictionary headers, ReadOnlyMemory<byte> body,
         StorageDecision decision, CacheRule rule, DateTimeOffset responseTime, bool keepTagHeaders) => new()
     {
@@ -112,10 +145,6 @@ internal static class CacheEntryFactory
     private static readonly System.Buffers.SearchValues<char> SendableChars = System.Buffers.SearchValues.Create(
         [(char)0x09, .. Enumerable.Range(0x20, 0x7F - 0x20).Select(c => (char)c), .. Enumerable.Range(0x80, 0x80).Select(c => (char)c)]);
 
-    /// <summary>Whether <paramref name="name"/> is one of the origin's tag fields.</summary>
-    private static bool IsTagHeader(string name) =>
-        name.Equals(TagHeaders[0], StringComparison.OrdinalIgnoreCase) || name.Equals(TagHeaders[1], StringComparison.OrdinalIgnoreCase);
-
     private static KeyValuePair<string, string[]>[] CopyHeaders(IHeaderDictionary headers, bool keepCookies, bool keepTagHeaders)
     {
         var copy = new List<KeyValuePair<string, string[]>>(headers.Count);
@@ -123,7 +152,7 @@ internal static class CacheEntryFactory
         {
             if (NeverStored.Contains(header.Key)
                 || (!keepCookies && header.Key.Equals(HeaderNames.SetCookie, StringComparison.OrdinalIgnoreCase))
-                || (!keepTagHeaders && IsTagHeader(header.Key)))
+                || IsWithheldFromReaders(header.Key, keepTagHeaders))
             {
                 continue;
             }

@@ -41,4 +41,30 @@ public sealed class CacheOptions
 
     /// <summary>Stale-if-error window (grace) for responses and rules that give none.</summary>
     public TimeSpan DefaultStaleIfError { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>
+    /// The RFC 9213 target list, most specific first: the first of these fields that is present and a
+    /// valid Structured Field Dictionary replaces <c>Cache-Control</c> and <c>Expires</c> for
+    /// EdgeCache's own storage and freshness, so a publisher can cache at the edge what browsers must
+    /// not (<c>Cache-Control: no-store</c> with <c>CDN-Cache-Control: max-age=60</c>). Null: the
+    /// default, <c>EdgeCache-Cache-Control</c> then <c>CDN-Cache-Control</c>; empty: none (only
+    /// <c>Cache-Control</c> counts). A null default, not a filled list, because the configuration
+    /// binder adds configured items to a list's existing ones.
+    /// </summary>
+    public List<string>? TargetedFields { get; set; }
+
+    /// <summary>
+    /// An empty JSON array (<c>"TargetedFields": []</c>) reaches the configuration as an empty value,
+    /// which the binder leaves null (the default list): read as the empty list it says.
+    /// </summary>
+    internal static void ReadEmptyLists(CacheOptions options, Microsoft.Extensions.Configuration.IConfiguration section)
+    {
+        if (options.TargetedFields is null && section[nameof(TargetedFields)] is "")
+        {
+            options.TargetedFields = [];
+        }
+    }
+
+    /// <summary>The target list in effect: <see cref="TargetedFields"/>, or the default.</summary>
+    internal IReadOnlyList<string> TargetList => TargetedFields ?? (IReadOnlyList<string>)Policy.TargetedCacheControl.DefaultFields;
 }

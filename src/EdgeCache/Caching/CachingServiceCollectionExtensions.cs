@@ -23,6 +23,7 @@ internal static class CachingServiceCollectionExtensions
     public static IServiceCollection AddEdgeCaching(this IServiceCollection services, IConfiguration configuration, string contentRoot)
     {
         services.Configure<CacheOptions>(configuration.GetSection(CacheOptions.Section));
+        services.PostConfigure<CacheOptions>(options => CacheOptions.ReadEmptyLists(options, configuration.GetSection(CacheOptions.Section)));
         services.Configure<StorageOptions>(configuration.GetSection(StorageOptions.Section));
         services.Configure<RulesOptions>(configuration.GetSection(Hosting.EdgeCacheOptions.Section));
         services.AddSingleton<RuleSetProvider>();

@@ -82,6 +82,18 @@ internal static class ConfigValidator
         NotNegative("EdgeCache:Cache:HeuristicMaxAge", cache.HeuristicMaxAge, errors);
         NotNegative("EdgeCache:Cache:DefaultStaleWhileRevalidate", cache.DefaultStaleWhileRevalidate, errors);
         NotNegative("EdgeCache:Cache:DefaultStaleIfError", cache.DefaultStaleIfError, errors);
+        for (var i = 0; i < (cache.TargetedFields?.Count ?? 0); i++)
+        {
+            var field = cache.TargetedFields![i];
+            if (!Caching.Policy.StructuredFieldParser.IsToken(field))
+            {
+                errors.Add($"EdgeCache:Cache:TargetedFields:{i}: \"{field}\" is not a field name (letters, digits and !#$%&'*+-.^_`|~ only), e.g. \"CDN-Cache-Control\"");
+            }
+            else if (field.Equals(Microsoft.Net.Http.Headers.HeaderNames.CacheControl, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"EdgeCache:Cache:TargetedFields:{i}: \"{field}\" is not a targeted field; Cache-Control is always read after them");
+            }
+        }
 
         var degraded = root.GetSection("Degraded").Get<DegradedOptions>() ?? new DegradedOptions();
         NotNegative("EdgeCache:Degraded:StaleDeadline", degraded.StaleDeadline, errors);

@@ -39,8 +39,13 @@ public sealed class CacheRuleOptions
     /// <summary>Tags given to every entry stored under this rule (for purges).</summary>
     public List<string> Tags { get; set; } = [];
 
-    /// <summary>Look up and store requests that carry <c>Authorization</c> (content is the same for every user).</summary>
-    public bool CacheAuthorized { get; set; }
+    /// <summary>
+    /// Requests that carry <c>Authorization</c>. Null (the default): RFC 9111 3.5, they use the cache,
+    /// and a response to one is stored (and shared) only when it says so with <c>public</c>,
+    /// <c>s-maxage</c> or <c>must-revalidate</c>. True: every response to one is stored as for any
+    /// reader (the content is the same for every user). False: never; such requests bypass the cache.
+    /// </summary>
+    public bool? CacheAuthorized { get; set; }
 
     /// <summary>Store responses that carry <c>Set-Cookie</c>; the stored copy never keeps the cookie.</summary>
     public bool CacheSetCookie { get; set; }

@@ -47,4 +47,35 @@ public sealed class CacheEntryFactoryTests
 
         Assert.Equal("s=1", entry.GetHeader("Set-Cookie"));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Create_EdgeCacheCacheControl_WithheldCdnCacheControlKept(bool keepTagHeaders)
+    {
+        var headers = new HeaderDictionary
+        {
+            ["Cache-Control"] = "no-store", ["CDN-Cache-Control"] = "max-age=60", ["EdgeCache-Cache-Control"] = "max-age=30",
+        };
+
+        var entry = CacheEntryFactory.Create("k", 200, headers, new byte[1], new StorageDecision(true, "stored"), CacheRule.Default, DateTimeOffset.UnixEpoch, keepTagHeaders);
+
+        Assert.Equal(["Cache-Control", "CDN-Cache-Control"], entry.Headers.Select(h => h.Key));
+    }
+
+    [Fact]
+    public void Transient_EdgeCacheCacheControl_Withheld() =>
+        Assert.Null(CacheEntryFactory.Transient("k", 200, new HeaderDictionary { ["edgecache-cache-control"] = "max-age=30" }, default, DateTimeOffset.UnixEpoch,
+            keepTagHeaders: true).GetHeader("EdgeCache-Cache-Control"));
+
+    [Theory]
+    [InlineData("EdgeCache-Cache-Control", false, true)]
+    [InlineData("EdgeCache-Cache-Control", true, true)]
+    [InlineData("Surrogate-Key", false, true)]
+    [InlineData("Surrogate-Key", true, false)]
+    [InlineData("Cache-Tag", false, true)]
+    [InlineData("CDN-Cache-Control", false, false)]
+    [InlineData("Cache-Control", false, false)]
+    public void IsWithheldFromReaders_OwnAndTagFields(string name, bool keepTagHeaders, bool expected) =>
+        Assert.Equal(expected, CacheEntryFactory.IsWithheldFromReaders(name, keepTagHeaders));
 }

@@ -109,5 +109,50 @@ public sealed class ConfigValidatorTests
         Assert.Equal(builtIn.DefaultStaleIfError, shipped.DefaultStaleIfError);
         Assert.Equal(builtIn.MaxObjectBytes, shipped.MaxObjectBytes);
         Assert.Equal(builtIn.HeuristicMaxAge, shipped.HeuristicMaxAge);
+        Assert.Equal(builtIn.TargetList, shipped.TargetList);
+    }
+
+    [Fact]
+    public void Validate_TargetedFieldsNotFieldNames_EachListedWithItsPath()
+    {
+        var errors = Validate(("EdgeCache:Origin", "http://127.0.0.1:9100"),
+            ("EdgeCache:Cache:TargetedFields:0", "EdgeCache-Cache-Control"),
+            ("EdgeCache:Cache:TargetedFields:1", "CDN Cache Control"),
+            ("EdgeCache:Cache:TargetedFields:2", "Cache-Control"));
+
+        Assert.Equal(2, errors.Count);
+        Assert.StartsWith("EdgeCache:Cache:TargetedFields:1: \"CDN Cache Control\" is not a field name", errors[0]);
+        Assert.StartsWith("EdgeCache:Cache:TargetedFields:2: \"Cache-Control\" is not a targeted field", errors[1]);
+    }
+
+    [Fact]
+    public void Validate_TargetedFieldsValid_NoErrors() =>
+        Assert.Empty(Validate(("EdgeCache:Origin", "http://127.0.0.1:9100"), ("EdgeCache:Cache:TargetedFields:0", "Acme-Cache-Control")));
+
+    [Fact]
+    public void Bind_TargetedFieldsConfigured_ReplaceTheDefaultList()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Cache:TargetedFields:0"] = "CDN-Cache-Control",
+        }).Build();
+
+        var options = configuration.GetSection("Cache").Get<EdgeCache.Caching.CacheOptions>()!;
+
+        Assert.Equal(["CDN-Cache-Control"], options.TargetList);
+        Assert.Equal(["EdgeCache-Cache-Control", "CDN-Cache-Control"], new EdgeCache.Caching.CacheOptions().TargetList);
+    }
+
+    [Fact]
+    public void Bind_TargetedFieldsEmptyJsonArray_NoTargetedFields()
+    {
+        using var json = new MemoryStream("{ \"Cache\": { \"TargetedFields\": [] } }"u8.ToArray());
+        var configuration = new ConfigurationBuilder().AddJsonStream(json).Build();
+
+        var options = new EdgeCache.Caching.CacheOptions();
+        configuration.GetSection("Cache").Bind(options);
+        EdgeCache.Caching.CacheOptions.ReadEmptyLists(options, configuration.GetSection("Cache"));
+
+        Assert.Empty(options.TargetList);
     }
 }

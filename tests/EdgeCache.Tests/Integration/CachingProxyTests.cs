@@ -342,10 +342,10 @@ public sealed class CachingProxyTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Get_WithAuthorization_BypassesCache()
+    public async Task Get_WithAuthorizationAndRuleCacheAuthorizedFalse_BypassesCache()
     {
         _origin.RespondWith("for alice", ("Cache-Control", "public, max-age=60"));
-        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs: "--EdgeCache:Rules:0:CacheAuthorized=false");
         var request = new HttpRequestMessage(HttpMethod.Get, "/auth");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "alice");
         var response = await proxy.Client.SendAsync(request);

@@ -232,7 +232,12 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
             updated = updated with { Tags = [.. stored.Tags.Union(updated.Tags, StringComparer.Ordinal).Order(StringComparer.Ordinal)] };
             if (!refreshed.Storable)
             {
-                await store.RemoveAsync(stored.Key, CancellationToken.None);
+                // Refused only for this reader's Authorization (RFC 9111 3.5): the stored copy, shared
+                // before, stays as it was for everyone else; this reader alone gets the confirmed one.
+                if (refreshed.Reason != "authorization")
+                {
+                    await store.RemoveAsync(stored.Key, CancellationToken.None);
+                }
                 return new FetchResult(FetchKind.Uncacheable, updated, origin, refreshed.Reason);
             }
             await store.SetAsync(updated, CancellationToken.None);

@@ -65,7 +65,7 @@ internal sealed partial class ForwardStep(OriginLimiter limiter, OriginHealth he
         var keepTagHeaders = options.CurrentValue.ForwardTagHeaders;
         foreach (var header in passThrough.Headers)
         {
-            if (!keepTagHeaders && CacheEntryFactory.TagHeaders.Contains(header.Key, StringComparer.OrdinalIgnoreCase))
+            if (CacheEntryFactory.IsWithheldFromReaders(header.Key, keepTagHeaders))
             {
                 continue;
             }
@@ -97,12 +97,9 @@ internal sealed partial class ForwardStep(OriginLimiter limiter, OriginHealth he
                 headers.Append(CacheStatus.HeaderName, CacheStatus.Forward(fwd, detail: detail,
                     backup: proxy?.ProxiedDestination is { } destination && OriginHealth.IsBackup(destination)));
             }
-            if (!keepTagHeaders)
+            foreach (var name in CacheEntryFactory.WithheldFromReaders(keepTagHeaders))
             {
-                foreach (var name in CacheEntryFactory.TagHeaders)
-                {
-                    headers.Remove(name);
-                }
+                headers.Remove(name);
             }
             return Task.CompletedTask;
         });

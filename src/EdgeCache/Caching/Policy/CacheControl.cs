@@ -18,6 +18,18 @@ internal readonly record struct CacheControl
     public bool ProxyRevalidate { get; init; }
     public bool OnlyIfCached { get; init; }
 
+    /// <summary>
+    /// must-understand (RFC 9111 5.2.2.3): store only if the status code's caching rules are
+    /// understood, and then despite no-store.
+    /// </summary>
+    public bool MustUnderstand { get; init; }
+
+    /// <summary>
+    /// Read from a targeted field (RFC 9213), not from <c>Cache-Control</c>: <c>Expires</c> then
+    /// does not count either.
+    /// </summary>
+    public bool Targeted { get; init; }
+
     /// <summary>max-age; <see cref="Invalid"/> when present but unparsable.</summary>
     public DeltaSeconds MaxAge { get; init; }
     public DeltaSeconds SharedMaxAge { get; init; }
@@ -55,6 +67,7 @@ internal readonly record struct CacheControl
         "must-revalidate" => cc with { MustRevalidate = true },
         "proxy-revalidate" => cc with { ProxyRevalidate = true },
         "only-if-cached" => cc with { OnlyIfCached = true },
+        "must-understand" => cc with { MustUnderstand = true },
         "max-age" when !cc.MaxAge.Present => cc with { MaxAge = DeltaSeconds.Parse(value, hasValue) },
         "s-maxage" when !cc.SharedMaxAge.Present => cc with { SharedMaxAge = DeltaSeconds.Parse(value, hasValue) },
         "stale-while-revalidate" when !cc.StaleWhileRevalidate.Present => cc with { StaleWhileRevalidate = DeltaSeconds.Parse(value, hasValue) },

@@ -30,7 +30,10 @@ internal static class CachePolicy
         {
             return "rule";
         }
-        if (requestHeaders.ContainsKey(HeaderNames.Authorization) && !rule.Options.CacheAuthorized)
+        // RFC 9111 3.5: a request with Authorization uses the cache like any other; what protects
+        // its reader is the storage decision (EvaluateResponse) and the hit rule (Classify). Only a
+        // rule's CacheAuthorized: false keeps it out.
+        if (rule.Options.CacheAuthorized == false && requestHeaders.ContainsKey(HeaderNames.Authorization))
         {
             return "authorization";
         }
@@ -65,17 +68,29 @@ internal static class CachePolicy
     }
 
     /// <summary>
-    /// RFC 9111 section 3: may this response be stored, and with what timings. Besides the RFC's
+    /// RFC 9111 section 3: may this response be stored, and with what timings. The directives are
+    /// those of the first applicable RFC 9213 targeted field (<see cref="CacheOptions.TargetList"/>),
+    /// else <c>Cache-Control</c> and <c>Expires</c>. Statuses: any status may be stored with explicit
+    /// freshness; heuristic freshness only for RFC 9110 15.1's heuristically cacheable statuses (and
+    /// <c>public</c> ones below 500); an unrecognised status (<see cref="RecognisedStatus"/>) only with
+    /// explicit freshness; 206 and 304 are never stored as complete responses. Besides the RFC's
     /// rules, what is never shared:
     /// <list type="bullet">
     /// <item>a response to a request with <c>Cookie</c> gets no heuristic freshness: it is stored only
     /// with positive explicit freshness, <c>public</c> or <c>s-maxage</c> (most frameworks send a
     /// logged-in page with no caching headers at all), unless a rule sets its <c>Ttl</c>;</item>
+    /// <item>a response to a request with <c>Authorization</c> is stored only with <c>public</c>,
+    /// <c>s-maxage</c> or <c>must-revalidate</c> (RFC 9111 3.5), whatever a rule's <c>Ttl</c> says,
+    /// unless the rule sets <c>CacheAuthorized</c>; with <c>must-revalidate</c> alone, as for a
+    /// cookie, only with positive explicit freshness;</item>
+    /// <item>an error status (5xx but 501) or an unrecognised one is never stored on a guess: neither
+    /// heuristics nor a rule's <c>Ttl</c> give it freshness the origin did not;</item>
     /// <item>a response without positive freshness (none, <c>max-age=0</c>, <c>Expires</c> in the past,
     /// <c>no-cache</c>) is only ever reused after a successful revalidation, or within stale windows the
     /// origin itself granted: EdgeCache's own and the rule's fallback windows apply only to
     /// responses that had positive freshness.</item>
     /// </list>
+    /// The reason strings (<c>status-NNN</c>, <c>no-store</c>, ...) are what <c>Cache-Status</c> shows.
     /// </summary>
     public static StorageDecision EvaluateResponse(
         int statusCode,
@@ -86,13 +101,23 @@ internal static class CachePolicy
         DateTimeOffset requestTime,
         DateTimeOffset responseTime)
     {
-        if (statusCode is < 200 or 206 or 304 || statusCode >= 500)
+        if (statusCode is < 200 or 206 or 304)
         {
-            // 5xx are never stored: an error must not replace a good copy.
+            // Not complete responses: a 206 is a part, a 304 only updates a stored one.
             return StorageDecision.No($"status-{statusCode}");
         }
-        var cc = CacheControl.Parse(responseHeaders.CacheControl);
-        if (cc.NoStore)
+        var cc = TargetedCacheControl.Select(responseHeaders, options.TargetList) ?? CacheControl.Parse(responseHeaders.CacheControl);
+        var recognised = RecognisedStatus.IsRecognised(statusCode);
+        if (cc.MustUnderstand)
+        {
+            // RFC 9111 5.2.2.3: store only a status whose caching rules are understood, and then
+            // despite no-store (which is there for caches that do not understand it).
+            if (!recognised)
+            {
+                return StorageDecision.No("must-understand");
+            }
+        }
+        else if (cc.NoStore)
         {
             return StorageDecision.No("no-store");
         }
@@ -100,7 +125,11 @@ internal static class CachePolicy
         {
             return StorageDecision.No("private");
         }
-        if ((credentials & RequestCredentials.Authorization) != 0 && !rule.Options.CacheAuthorized)
+        // RFC 9111 3.5: shared only when the origin says so, unless the rule says every user gets the same.
+        // An unparsable s-maxage grants nothing here: the permission must be unmistakable.
+        var authorization = (credentials & RequestCredentials.Authorization) != 0 && rule.Options.CacheAuthorized != true;
+        var sharedMaxAge = cc.SharedMaxAge.ValidValue is not null;
+        if (authorization && !cc.Public && !sharedMaxAge && !cc.MustRevalidate)
         {
             return StorageDecision.No("authorization");
         }
@@ -136,11 +165,20 @@ internal static class CachePolicy
 
         var date = ParseDate(responseHeaders.Date) ?? responseTime;
         var explicitLifetime = ExplicitLifetime(cc, responseHeaders, date);
+        // An error (but 501, heuristically cacheable) or a status EdgeCache does not know is kept
+        // only as long as the origin said.
+        var explicitOnly = !recognised || (statusCode >= 500 && !IsHeuristicallyCacheable(statusCode));
+        if (explicitOnly && explicitLifetime is null)
+        {
+            return StorageDecision.No($"status-{statusCode}");
+        }
         // Shared with other readers only when the origin marked it shareable (RFC 9111 3.5's spirit for Cookie).
         var credentialed = (credentials & RequestCredentials.Cookie) != 0 && rule.Ttl is null && !cc.Public && !cc.SharedMaxAge.Present;
+        // Allowed by must-revalidate alone: only for as long as the origin said, never on a guess.
+        var authorizationReason = authorization && !cc.Public && !sharedMaxAge;
         TimeSpan lifetime;
         var flags = cc.NoCache ? CacheEntryFlags.NoCache : CacheEntryFlags.None;
-        if (rule.Ttl is { } ttl)
+        if (rule.Ttl is { } ttl && !authorizationReason)
         {
             lifetime = ttl;
         }
@@ -148,14 +186,18 @@ internal static class CachePolicy
         {
             lifetime = explicitValue;
         }
-        else if ((IsHeuristicallyCacheable(statusCode) && !credentialed) || cc.Public)
+        else if ((IsHeuristicallyCacheable(statusCode) && !credentialed && !authorizationReason) || (cc.Public && statusCode < 500))
         {
             lifetime = HeuristicLifetime(responseHeaders, date, options);
             flags |= CacheEntryFlags.HeuristicFreshness;
         }
         else
         {
-            return StorageDecision.No(credentialed ? "cookie" : "no-freshness");
+            return StorageDecision.No(authorizationReason ? "authorization" : credentialed ? "cookie" : "no-freshness");
+        }
+        if (authorizationReason && (lifetime <= TimeSpan.Zero || cc.NoCache))
+        {
+            return StorageDecision.No("authorization");
         }
         if (credentialed && (lifetime <= TimeSpan.Zero || cc.NoCache))
         {
@@ -194,7 +236,10 @@ internal static class CachePolicy
         return new StorageDecision(true, "stored", lifetime, swr, sie, initialAge, flags);
     }
 
-    /// <summary>s-maxage, then max-age, then Expires minus Date. Invalid values mean already stale.</summary>
+    /// <summary>
+    /// s-maxage, then max-age, then Expires minus Date (not for a targeted field: RFC 9213 2.2 has
+    /// Expires ignored with it). Invalid values mean already stale.
+    /// </summary>
     public static TimeSpan? ExplicitLifetime(CacheControl cc, IHeaderDictionary headers, DateTimeOffset date)
     {
         if (cc.SharedMaxAge.Present)
@@ -205,7 +250,7 @@ internal static class CachePolicy
         {
             return cc.MaxAge.Valid ? cc.MaxAge.Value : TimeSpan.Zero;
         }
-        if (headers.ContainsKey(HeaderNames.Expires))
+        if (!cc.Targeted && headers.ContainsKey(HeaderNames.Expires))
         {
             // RFC 9111 5.3: an invalid date, "0" in particular, represents a time in the past.
             return ParseDate(headers.Expires) is { } expires && expires > date
@@ -274,13 +319,13 @@ internal static class CachePolicy
 
     /// <summary>
     /// Where a stored entry stands for this reader: an entry fresh by heuristic only was never
-    /// marked shareable by the origin, so a reader with a cookie (whose page may differ) gets it
-    /// only after the origin confirms it (a 304), never as a plain hit.
+    /// marked shareable by the origin, so a reader with a cookie or <c>Authorization</c> (whose page
+    /// may differ) gets it only after the origin confirms it (a 304), never as a plain hit.
     /// </summary>
     public static Freshness Classify(CacheEntry entry, DateTimeOffset now, RequestCredentials credentials)
     {
         var freshness = Classify(entry, now);
-        return freshness != Freshness.Stale && entry.HeuristicFreshness && (credentials & RequestCredentials.Cookie) != 0
+        return freshness != Freshness.Stale && entry.HeuristicFreshness && credentials != RequestCredentials.None
             ? Freshness.Stale
             : freshness;
     }

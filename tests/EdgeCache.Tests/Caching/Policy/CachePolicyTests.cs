@@ -56,8 +56,12 @@ public sealed class CachePolicyTests
         Assert.Null(CachePolicy.BypassReason("GET", new HeaderDictionary(), CacheRule.Default));
 
     [Fact]
-    public void BypassReason_Authorization_Bypassed() =>
-        Assert.Equal("authorization", CachePolicy.BypassReason("GET", new HeaderDictionary { ["Authorization"] = "Bearer x" }, CacheRule.Default));
+    public void BypassReason_AuthorizationByDefault_UsesTheCache() =>
+        Assert.Null(CachePolicy.BypassReason("GET", new HeaderDictionary { ["Authorization"] = "Bearer x" }, CacheRule.Default));
+
+    [Fact]
+    public void BypassReason_AuthorizationWithRuleCacheAuthorizedFalse_Bypassed() =>
+        Assert.Equal("authorization", CachePolicy.BypassReason("GET", new HeaderDictionary { ["Authorization"] = "Bearer x" }, Rule(r => r.CacheAuthorized = false)));
 
     [Fact]
     public void BypassReason_AuthorizationWithRule_Cacheable() =>
@@ -186,20 +190,16 @@ public sealed class CachePolicyTests
     public void EvaluateResponse_SetCookieWithRule_Storable() =>
         Assert.True(Evaluate(Headers(("Cache-Control", "max-age=60"), ("Set-Cookie", "a=b")), rule: Rule(r => r.CacheSetCookie = true)).Storable);
 
-    [Fact]
-    public void EvaluateResponse_RequestHadAuthorization_NotStorableEvenIfPublic() =>
-        Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", "public, max-age=60")), credentials: RequestCredentials.Authorization).Reason);
 
     [Fact]
     public void EvaluateResponse_VaryStar_NotStorable() =>
         Assert.Equal("vary-star", Evaluate(Headers(("Cache-Control", "max-age=60"), ("Vary", "*"))).Reason);
 
     [Theory]
-    [InlineData(500)]
-    [InlineData(503)]
     [InlineData(206)]
-    public void EvaluateResponse_ErrorOrPartialStatus_NotStorable(int status) =>
-        Assert.False(Evaluate(Headers(("Cache-Control", "max-age=60")), status).Storable);
+    [InlineData(304)]
+    public void EvaluateResponse_PartialOrNotModifiedStatus_NotStorable(int status) =>
+        Assert.Equal($"status-{status}", Evaluate(Headers(("Cache-Control", "max-age=60")), status).Reason);
 
     [Fact]
     public void EvaluateResponse_HeuristicStatusWithLastModified_TenPercentOfAge() =>
@@ -514,4 +514,203 @@ public sealed class CachePolicyTests
         Assert.Equal(TimeSpan.FromSeconds(15), entry.Age(clock.GetUtcNow()));
         Assert.Equal(TimeSpan.FromSeconds(45), entry.TimeToLive(clock.GetUtcNow()));
     }
+
+    // RFC 9213 targeted fields
+
+    [Fact]
+    public void EvaluateResponse_CdnCacheControlMaxAgeWithCacheControlNoStore_StoredForTheTargetedMaxAge()
+    {
+        var decision = Evaluate(Headers(("Cache-Control", "no-store"), ("CDN-Cache-Control", "max-age=60")));
+
+        Assert.True(decision.Storable);
+        Assert.Equal(TimeSpan.FromSeconds(60), decision.FreshnessLifetime);
+    }
+
+    [Fact]
+    public void EvaluateResponse_TargetedNoStoreWithCacheControlMaxAge_NotStorable() =>
+        Assert.Equal("no-store", Evaluate(Headers(("Cache-Control", "public, max-age=600"), ("CDN-Cache-Control", "no-store"))).Reason);
+
+    [Fact]
+    public void EvaluateResponse_TargetedField_CacheControlPrivateDoesNotCount() =>
+        Assert.True(Evaluate(Headers(("Cache-Control", "private"), ("CDN-Cache-Control", "max-age=60"))).Storable);
+
+    [Fact]
+    public void EvaluateResponse_TargetedPrivate_NotStorable() =>
+        Assert.Equal("private", Evaluate(Headers(("Cache-Control", "public, max-age=60"), ("CDN-Cache-Control", "private=\"x\""))).Reason);
+
+    [Fact]
+    public void EvaluateResponse_TargetedField_ExpiresDoesNotCount()
+    {
+        // Cache-Control and Expires both give way: the targeted field has no freshness, so heuristics apply.
+        var decision = Evaluate(Headers(("Expires", HeaderUtilities.FormatDate(Now.AddHours(1))), ("CDN-Cache-Control", "must-revalidate"),
+            ("Last-Modified", HeaderUtilities.FormatDate(Now.AddHours(-10)))));
+
+        Assert.Equal(TimeSpan.FromHours(1), decision.FreshnessLifetime);
+        Assert.Equal(CacheEntryFlags.HeuristicFreshness, decision.Flags);
+    }
+
+    [Fact]
+    public void EvaluateResponse_EdgeCacheFieldBeforeCdnField_EdgeCacheFieldDecides() =>
+        Assert.Equal(TimeSpan.FromSeconds(5), Evaluate(Headers(("CDN-Cache-Control", "max-age=60"), ("EdgeCache-Cache-Control", "max-age=5"))).FreshnessLifetime);
+
+    [Fact]
+    public void EvaluateResponse_InvalidTargetedField_CacheControlDecides() =>
+        Assert.Equal("no-store", Evaluate(Headers(("Cache-Control", "no-store"), ("CDN-Cache-Control", "max-age=60,"))).Reason);
+
+    [Fact]
+    public void EvaluateResponse_TargetedMaxAgeOfWrongType_Ignored() =>
+        Assert.Equal("no-freshness", Evaluate(Headers(("Cache-Control", "max-age=600"), ("CDN-Cache-Control", "max-age=\"60\"")), status: 302).Reason);
+
+    [Fact]
+    public void EvaluateResponse_TargetedStaleWindows_Used()
+    {
+        var decision = Evaluate(Headers(("CDN-Cache-Control", "max-age=60, stale-while-revalidate=30, stale-if-error=600")));
+
+        Assert.Equal(TimeSpan.FromSeconds(30), decision.StaleWhileRevalidate);
+        Assert.Equal(TimeSpan.FromSeconds(600), decision.StaleIfError);
+    }
+
+    [Fact]
+    public void EvaluateResponse_TargetedMustRevalidate_NoGraceWindow() =>
+        Assert.Equal(TimeSpan.Zero, Evaluate(Headers(("Cache-Control", "max-age=60, stale-if-error=600"), ("CDN-Cache-Control", "max-age=60, must-revalidate"))).StaleIfError);
+
+    [Fact]
+    public void EvaluateResponse_TargetedFieldNotOnTheConfiguredList_Ignored()
+    {
+        var options = new CacheOptions { TargetedFields = ["Acme-Cache-Control"] };
+
+        var decision = CachePolicy.EvaluateResponse(200, Headers(("Cache-Control", "no-store"), ("CDN-Cache-Control", "max-age=60")),
+            RequestCredentials.None, CacheRule.Default, options, Now, Now);
+
+        Assert.Equal("no-store", decision.Reason);
+    }
+
+    [Fact]
+    public void EvaluateResponse_RuleTtlWithTargetedField_RuleWins() =>
+        Assert.Equal(TimeSpan.FromMinutes(5), Evaluate(Headers(("CDN-Cache-Control", "max-age=60")), rule: Rule(r => r.Ttl = TimeSpan.FromMinutes(5))).FreshnessLifetime);
+
+    // RFC 9111 3: statuses
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(502)]
+    [InlineData(503)]
+    [InlineData(504)]
+    public void EvaluateResponse_ErrorWithExplicitFreshness_Storable(int status) =>
+        Assert.Equal(TimeSpan.FromSeconds(60), Evaluate(Headers(("Cache-Control", "max-age=60")), status).FreshnessLifetime);
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(503)]
+    public void EvaluateResponse_ErrorWithoutExplicitFreshness_NotStorable(int status) =>
+        Assert.Equal($"status-{status}", Evaluate(Headers(("Last-Modified", HeaderUtilities.FormatDate(Now.AddHours(-10)))), status).Reason);
+
+    [Fact]
+    public void EvaluateResponse_ErrorWithPublicOnly_NoHeuristicFreshness() =>
+        Assert.Equal("status-500", Evaluate(Headers(("Cache-Control", "public"), ("Last-Modified", HeaderUtilities.FormatDate(Now.AddHours(-10)))), 500).Reason);
+
+    [Fact]
+    public void EvaluateResponse_ErrorWithRuleTtlOnly_NotStorable() =>
+        Assert.Equal("status-503", Evaluate(Headers(), 503, rule: Rule(r => r.Ttl = TimeSpan.FromMinutes(5))).Reason);
+
+    [Fact]
+    public void EvaluateResponse_ErrorWithTargetedFreshness_Storable() =>
+        Assert.Equal(TimeSpan.FromSeconds(10), Evaluate(Headers(("Cache-Control", "no-store"), ("CDN-Cache-Control", "max-age=10")), 503).FreshnessLifetime);
+
+    [Fact]
+    public void EvaluateResponse_HeuristicallyCacheable501_HeuristicFreshness() =>
+        Assert.Equal(TimeSpan.FromHours(1), Evaluate(Headers(("Last-Modified", HeaderUtilities.FormatDate(Now.AddHours(-10)))), 501).FreshnessLifetime);
+
+    [Theory]
+    [InlineData(599)]
+    [InlineData(299)]
+    [InlineData(418)]
+    public void EvaluateResponse_UnrecognisedStatusHeuristicOnly_NotStorable(int status) =>
+        Assert.Equal($"status-{status}", Evaluate(Headers(("Last-Modified", HeaderUtilities.FormatDate(Now.AddHours(-10)))), status).Reason);
+
+    [Fact]
+    public void EvaluateResponse_UnrecognisedStatusPublicOnly_NotStorable() =>
+        Assert.Equal("status-299", Evaluate(Headers(("Cache-Control", "public"), ("Last-Modified", HeaderUtilities.FormatDate(Now.AddHours(-10)))), 299).Reason);
+
+    [Fact]
+    public void EvaluateResponse_UnrecognisedStatusExplicitFreshness_Storable() =>
+        Assert.Equal(TimeSpan.FromSeconds(60), Evaluate(Headers(("Cache-Control", "max-age=60")), 599).FreshnessLifetime);
+
+    [Theory]
+    [InlineData(200, true)]
+    [InlineData(404, true)]
+    [InlineData(426, true)]
+    [InlineData(505, true)]
+    [InlineData(306, false)]
+    [InlineData(418, false)]
+    [InlineData(299, false)]
+    [InlineData(599, false)]
+    public void IsRecognised_Rfc9110Statuses(int status, bool expected) =>
+        Assert.Equal(expected, RecognisedStatus.IsRecognised(status));
+
+    // RFC 9111 5.2.2.3 must-understand
+
+    [Fact]
+    public void EvaluateResponse_MustUnderstandWithNoStoreRecognisedStatus_Storable() =>
+        Assert.Equal(TimeSpan.FromSeconds(60), Evaluate(Headers(("Cache-Control", "no-store, must-understand, max-age=60"))).FreshnessLifetime);
+
+    [Fact]
+    public void EvaluateResponse_MustUnderstandUnrecognisedStatus_NotStorable() =>
+        Assert.Equal("must-understand", Evaluate(Headers(("Cache-Control", "must-understand, max-age=60")), 599).Reason);
+
+    [Fact]
+    public void EvaluateResponse_MustUnderstandInTargetedField_Honoured() =>
+        Assert.True(Evaluate(Headers(("CDN-Cache-Control", "no-store, must-understand, max-age=60"))).Storable);
+
+    [Fact]
+    public void EvaluateResponse_NoStoreWithoutMustUnderstand_NotStorable() =>
+        Assert.Equal("no-store", Evaluate(Headers(("Cache-Control", "no-store, max-age=60")), 599).Reason);
+
+    // RFC 9111 3.5 Authorization
+
+    [Theory]
+    [InlineData("public, max-age=60")]
+    [InlineData("s-maxage=60")]
+    [InlineData("must-revalidate, max-age=60")]
+    public void EvaluateResponse_AuthorizationMarkedShareable_Storable(string cacheControl) =>
+        Assert.True(Evaluate(Headers(("Cache-Control", cacheControl)), credentials: RequestCredentials.Authorization).Storable);
+
+    [Theory]
+    [InlineData("max-age=60")]
+    [InlineData("")]
+    [InlineData("no-cache, max-age=60")]
+    public void EvaluateResponse_AuthorizationNotMarkedShareable_NotStorable(string cacheControl) =>
+        Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", cacheControl), ("ETag", "\"e\"")), credentials: RequestCredentials.Authorization).Reason);
+
+    [Fact]
+    public void EvaluateResponse_AuthorizationInvalidSMaxAge_NotStorable() =>
+        Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", "s-maxage=soon"), ("ETag", "\"e\"")), credentials: RequestCredentials.Authorization).Reason);
+
+    [Fact]
+    public void EvaluateResponse_AuthorizationPublicInTargetedField_Storable() =>
+        Assert.True(Evaluate(Headers(("Cache-Control", "private"), ("CDN-Cache-Control", "public, max-age=60")), credentials: RequestCredentials.Authorization).Storable);
+
+    [Fact]
+    public void EvaluateResponse_AuthorizationPublicOnlyInIgnoredCacheControl_NotStorable() =>
+        Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", "public, max-age=60"), ("CDN-Cache-Control", "max-age=60")),
+            credentials: RequestCredentials.Authorization).Reason);
+
+    [Fact]
+    public void EvaluateResponse_AuthorizationMustRevalidateWithoutFreshness_NoHeuristic() =>
+        Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", "must-revalidate"), ("Last-Modified", HeaderUtilities.FormatDate(Now.AddHours(-10)))),
+            credentials: RequestCredentials.Authorization).Reason);
+
+    [Fact]
+    public void EvaluateResponse_AuthorizationWithRuleTtl_RuleDoesNotMakeItShareable() =>
+        Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", "max-age=60")), credentials: RequestCredentials.Authorization,
+            rule: Rule(r => r.Ttl = TimeSpan.FromMinutes(5))).Reason);
+
+    [Fact]
+    public void EvaluateResponse_AuthorizationWithRuleCacheAuthorized_Storable() =>
+        Assert.True(Evaluate(Headers(("Cache-Control", "max-age=60")), credentials: RequestCredentials.Authorization,
+            rule: Rule(r => r.CacheAuthorized = true)).Storable);
+
+    [Fact]
+    public void Classify_HeuristicEntryForAuthorizationReader_StaleUntilConfirmed() =>
+        Assert.Equal(Freshness.Stale, CachePolicy.Classify(Entry(TimeSpan.FromHours(1), flags: CacheEntryFlags.HeuristicFreshness), Now, RequestCredentials.Authorization));
 }
