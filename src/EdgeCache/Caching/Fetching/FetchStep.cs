@@ -211,11 +211,24 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
                     origin.Error != Yarp.ReverseProxy.Forwarder.ForwarderError.None ? origin.Error.ToString() : origin.StatusCode.ToString());
                 // Only a request without credentials speaks for every reader: a failure caused by
                 // one reader's cookie or token must not hold the page back from everyone else.
-                if (stored is not null && credentials == RequestCredentials.None
-                    && (origin.OriginAnswered || origin.Error == Yarp.ReverseProxy.Forwarder.ForwarderError.RequestTimedOut)
-                    && CachePolicy.CanServeStaleOnError(stored, time.GetUtcNow()))
+                var standIn = stored is not null && CachePolicy.CanServeStaleOnError(stored, time.GetUtcNow());
+                if (standIn && credentials == RequestCredentials.None
+                    && (origin.OriginAnswered || origin.Error == Yarp.ReverseProxy.Forwarder.ForwarderError.RequestTimedOut))
                 {
                     backoff.Failed(key, origin.OriginAnswered ? origin.Headers : null);
+                }
+                if (!standIn && origin.OriginAnswered && origin.Answer.FailureDetail == "origin-error")
+                {
+                    // RFC 9111 3: an error answer the origin gave explicit freshness (a 503 with
+                    // max-age=5 during an incident, say) is stored and reused like any other, so a
+                    // struggling origin is asked once per lifetime, not once per reader; never in
+                    // place of a copy that may still stand in for it.
+                    var error = CachePolicy.EvaluateResponse(origin.StatusCode, origin.Headers, credentials, rule, current,
+                        origin.RequestTime, origin.ResponseTime);
+                    if (error.Storable)
+                    {
+                        return await StoreAsync(origin, error, primaryKey, rule, requestHeaders, current);
+                    }
                 }
                 return new FetchResult(FetchKind.Failed, null, origin, origin.Answer.FailureDetail);
         }
@@ -252,6 +265,13 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
             return new FetchResult(FetchKind.Uncacheable, transient, origin, decision.Reason);
         }
 
+        return await StoreAsync(origin, decision, primaryKey, rule, requestHeaders, current);
+    }
+
+    /// <summary>Stores a storable answer under its key (its Vary variant's, behind a marker, when it varies).</summary>
+    private async Task<FetchResult> StoreAsync(OriginResponse origin, StorageDecision decision, string primaryKey, CacheRule rule,
+        IHeaderDictionary requestHeaders, CacheOptions current)
+    {
         var vary = CacheKeys.ParseVary(origin.Headers.Vary);
         var entryKey = primaryKey;
         if (vary.Length > 0)

@@ -31,8 +31,13 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
     }
 
     /// <summary>A hit in the routed step (fresh, or within stale-while-revalidate); later hits on it can be answered before routing.</summary>
-    public async Task WriteHitAsync(HttpContext context, CacheEntry entry, string site, string? detail = null)
+    public async Task WriteHitAsync(HttpContext context, CacheEntry entry, CacheRule rule, string site, string? detail = null)
     {
+        if (Brands(context, entry.StatusCode, rule))
+        {
+            await errorPages.WriteAsync(context, entry.StatusCode, "origin-error");
+            return;
+        }
         var now = time.GetUtcNow();
         await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Hit(entry.TimeToLive(now), detail));
         if (detail is null)
@@ -67,8 +72,7 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
             await errorPages.WriteAsync(context, origin.Answer.FailureStatus, result.Detail);
             return Policy.CacheOutcome.ErrorPage;
         }
-        if (rule.Options.BrandOriginErrors && degraded.CurrentValue.BrandedOriginStatuses.Contains(origin.StatusCode)
-            && ErrorPageWriter.Negotiate(context.Request.Headers.Accept) == ErrorPageWriter.Format.Html)
+        if (Brands(context, origin.StatusCode, rule))
         {
             await errorPages.WriteAsync(context, origin.StatusCode, result.Detail);
             return Policy.CacheOutcome.ErrorPage;
@@ -81,6 +85,15 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
         return Policy.CacheOutcome.Uncacheable;
     }
 
+    /// <summary>
+    /// Whether an origin's error answer, live or stored, reaches this reader as the branded page
+    /// (with the origin's status): for the statuses and rules that ask for it, and readers preferring HTML.
+    /// </summary>
+    private bool Brands(HttpContext context, int status, CacheRule rule) =>
+        status >= StatusCodes.Status400BadRequest && rule.Options.BrandOriginErrors
+        && degraded.CurrentValue.BrandedOriginStatuses.Contains(status)
+        && ErrorPageWriter.Negotiate(context.Request.Headers.Accept) == ErrorPageWriter.Format.Html;
+
     /// <summary>The friendly error page.</summary>
     public Task WriteErrorAsync(HttpContext context, int status, string detail) => errorPages.WriteAsync(context, status, detail);
 
@@ -90,12 +103,18 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
     /// <param name="fwd">Why the origin was asked: miss, vary-miss, stale, request.</param>
     /// <param name="revalidating">A stored copy was revalidated: the origin's status is reported.</param>
     /// <param name="collapsed">The reader shared another reader's fetch.</param>
+    /// <param name="rule">The request's rule (whether a stored error answer is branded).</param>
     /// <param name="site">The site, for later hits before routing.</param>
-    public async Task WriteFetchedAsync(HttpContext context, FetchResult result, string fwd, bool revalidating, bool collapsed, string site)
+    public async Task WriteFetchedAsync(HttpContext context, FetchResult result, string fwd, bool revalidating, bool collapsed, CacheRule rule, string site)
     {
         var now = time.GetUtcNow();
         var fwdStatus = revalidating ? result.Origin.StatusCode : (int?)null;
         var entry = result.Entry!;
+        if (result.Kind == FetchKind.Stored && Brands(context, entry.StatusCode, rule))
+        {
+            await errorPages.WriteAsync(context, entry.StatusCode, "origin-error"); // a stored error answer (explicit freshness)
+            return;
+        }
         if (result.Kind is FetchKind.Stored or FetchKind.Revalidated)
         {
             await CachedResponseWriter.WriteAsync(context, entry, now,

@@ -87,7 +87,8 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
 
         // Step 4: answered here when the entry's site is known and the decision is a hit or stale-while-down.
         var item = primary?.Entry.Kind == CacheEntryKind.VaryMarker ? variant : primary;
-        if (item is { Site: { } site } && !facts.Reload && !background)
+        // A stored error answer goes to the routed step, where an HTML reader may get it branded.
+        if (item is { Site: { } site } && item.Entry.StatusCode < StatusCodes.Status400BadRequest && !facts.Reload && !background)
         {
             var now = time.GetUtcNow();
             var entry = item.Entry;

@@ -51,15 +51,15 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
         switch (decision.Action)
         {
             case RequestAction.Hit:
-                await responder.WriteHitAsync(context, entry!, site);
+                await responder.WriteHitAsync(context, entry!, request.Rule, site);
                 return CacheOutcome.Hit;
             case RequestAction.HitRefreshAhead:
                 fetch.StartBackgroundRefresh(context, request, primaryKey, key, entry!);
-                await responder.WriteHitAsync(context, entry!, site);
+                await responder.WriteHitAsync(context, entry!, request.Rule, site);
                 return CacheOutcome.Hit;
             case RequestAction.StaleWhileRevalidate:
                 fetch.StartBackgroundRefresh(context, request, primaryKey, key, entry!);
-                await responder.WriteHitAsync(context, entry!, site, detail: "stale-while-revalidate");
+                await responder.WriteHitAsync(context, entry!, request.Rule, site, detail: "stale-while-revalidate");
                 return CacheOutcome.Hit;
             case RequestAction.StaleOriginDown:
                 // The origin is known down: the copy at once; the probes find the recovery.
@@ -91,7 +91,7 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
         switch (result.Kind)
         {
             case FetchKind.Stored or FetchKind.Revalidated or FetchKind.Uncacheable:
-                await responder.WriteFetchedAsync(context, result, fwd, revalidating: entry is not null, fetched.Collapsed, site);
+                await responder.WriteFetchedAsync(context, result, fwd, revalidating: entry is not null, fetched.Collapsed, request.Rule, site);
                 return result.Kind switch
                 {
                     FetchKind.Revalidated => CacheOutcome.Revalidated,

@@ -216,7 +216,10 @@ internal static class CachePolicy
         var permission = rule.Options.ServeStaleDespiteRevalidate;
         var noStale = (cc.MustRevalidate || cc.ProxyRevalidate || cc.NoCache) && !permission;
         var allowFallbackWindows = !noStale && (!cc.SharedMaxAge.Present || permission) && lifetime > TimeSpan.Zero;
-        var swr = noStale ? TimeSpan.Zero : cc.StaleWhileRevalidate.ValidValue
+        // A stored error (explicitOnly) is never reused once stale but under the origin's own
+        // stale-if-error: no stale-while-revalidate and none of EdgeCache's or a rule's windows.
+        allowFallbackWindows &= !explicitOnly;
+        var swr = noStale || explicitOnly ? TimeSpan.Zero : cc.StaleWhileRevalidate.ValidValue
             ?? (allowFallbackWindows ? rule.StaleWhileRevalidate ?? options.DefaultStaleWhileRevalidate : TimeSpan.Zero);
         var sie = noStale ? TimeSpan.Zero : cc.StaleIfError.ValidValue
             ?? (allowFallbackWindows ? rule.StaleIfError ?? options.DefaultStaleIfError : TimeSpan.Zero);

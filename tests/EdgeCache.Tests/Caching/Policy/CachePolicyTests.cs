@@ -376,6 +376,18 @@ public sealed class CachePolicyTests
         }).FreshnessLifetime);
 
     [Fact]
+    public void EvaluateResponse_ErrorWithMaxAge_NoWindowsButTheOriginsStaleIfError()
+    {
+        var plain = CachePolicy.EvaluateResponse(503, Headers(("Cache-Control", "max-age=30, stale-while-revalidate=60")),
+            RequestCredentials.None, CacheRule.Default, Options, Now, Now);
+        var withSie = CachePolicy.EvaluateResponse(503, Headers(("Cache-Control", "max-age=30, stale-if-error=60")),
+            RequestCredentials.None, CacheRule.Default, Options, Now, Now);
+
+        Assert.Equal((TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.Zero), (plain.FreshnessLifetime, plain.StaleWhileRevalidate, plain.StaleIfError));
+        Assert.Equal(TimeSpan.FromSeconds(60), withSie.StaleIfError);
+    }
+
+    [Fact]
     public void EvaluateResponse_SeveralAgeLines_TheFirstCounts() =>
         Assert.Equal(TimeSpan.FromSeconds(30), Evaluate(new HeaderDictionary
         {
