@@ -59,7 +59,7 @@ internal static class CacheEntryFactory
     {
         Key = key,
         StatusCode = statusCode,
-        Headers = CopyHeaders(headers, keepCookies: false, keepTagHeaders),
+        Headers = CopyHeaders(statusCode, headers, keepCookies: false, keepTagHeaders),
         Body = body,
         ResponseTime = responseTime,
         InitialAge = decision.InitialAge,
@@ -79,7 +79,7 @@ internal static class CacheEntryFactory
     {
         Key = key,
         StatusCode = statusCode,
-        Headers = CopyHeaders(headers, keepCookies: true, keepTagHeaders),
+        Headers = CopyHeaders(statusCode, headers, keepCookies: true, keepTagHeaders),
         Body = body,
         ResponseTime = responseTime,
     };
@@ -145,7 +145,12 @@ internal static class CacheEntryFactory
     private static readonly System.Buffers.SearchValues<char> SendableChars = System.Buffers.SearchValues.Create(
         [(char)0x09, .. Enumerable.Range(0x20, 0x7F - 0x20).Select(c => (char)c), .. Enumerable.Range(0x80, 0x80).Select(c => (char)c)]);
 
-    private static KeyValuePair<string, string[]>[] CopyHeaders(IHeaderDictionary headers, bool keepCookies, bool keepTagHeaders)
+    /// <summary>
+    /// The fields a reader gets, and for a 200 without the origin's own <c>Accept-Ranges</c>, the
+    /// cache's <c>Accept-Ranges: bytes</c> (RFC 9110 14.3: ranges of it are served,
+    /// <see cref="Policy.RangePolicy"/>), added once here rather than on every hit.
+    /// </summary>
+    private static KeyValuePair<string, string[]>[] CopyHeaders(int statusCode, IHeaderDictionary headers, bool keepCookies, bool keepTagHeaders)
     {
         var copy = new List<KeyValuePair<string, string[]>>(headers.Count);
         foreach (var header in headers)
@@ -158,8 +163,14 @@ internal static class CacheEntryFactory
             }
             copy.Add(new(header.Key, header.Value.ToArray()!));
         }
+        if (statusCode == StatusCodes.Status200OK && !headers.ContainsKey(HeaderNames.AcceptRanges))
+        {
+            copy.Add(new(HeaderNames.AcceptRanges, BytesUnit));
+        }
         return [.. copy];
     }
+
+    private static readonly string[] BytesUnit = ["bytes"];
 
     private static string? NullIfEmpty(Microsoft.Extensions.Primitives.StringValues value) =>
         value.Count == 0 || string.IsNullOrEmpty(value[0]) ? null : value[0];

@@ -44,20 +44,17 @@ internal static class CachedResponseWriter
             };
         // A 304 and a 416 carry no representation: the fields that describe it stay out.
         var withoutContent = notModified || range.Outcome == RangeOutcome.NotSatisfiable;
-        var originAcceptRanges = false;
         var headers = response.Headers;
         foreach (var header in entry.Headers)
         {
-            if (withoutContent && IsContentHeader(header.Key))
+            // A 304 or 416 describes no representation; a page that is not the stored one (the
+            // banner) is not offered in ranges: Accept-Ranges (added at store time) stays out of it.
+            if ((withoutContent && IsContentHeader(header.Key))
+                || (!allowRanges && header.Key.Equals(HeaderNames.AcceptRanges, StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
             }
-            originAcceptRanges |= header.Key.Equals(HeaderNames.AcceptRanges, StringComparison.OrdinalIgnoreCase);
             headers[header.Key] = header.Value;
-        }
-        if (entry.StatusCode == StatusCodes.Status200OK && allowRanges && !originAcceptRanges)
-        {
-            headers.AcceptRanges = BytesUnit; // RFC 9110 14.3; an origin's own value (none, say) is kept as sent
         }
         headers.Age = age;
         headers.Append(CacheStatus.HeaderName, cacheStatus);
@@ -85,8 +82,6 @@ internal static class CachedResponseWriter
         var write = response.BodyWriter.WriteAsync(body, context.RequestAborted);
         return write.IsCompletedSuccessfully ? Task.CompletedTask : write.AsTask(); // no Task per hit when the pipe takes it at once
     }
-
-    private const string BytesUnit = "bytes";
 
     private static bool IsContentHeader(string name) =>
         name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && !name.Equals(HeaderNames.ContentLocation, StringComparison.OrdinalIgnoreCase);

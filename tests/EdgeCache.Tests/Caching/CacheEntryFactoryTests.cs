@@ -30,6 +30,25 @@ public sealed class CacheEntryFactoryTests
         Assert.Equal(expected, CacheEntryFactory.UnsendableHeader(headers));
     }
 
+    [Theory]
+    [InlineData(200, null, "bytes")]
+    [InlineData(200, "none", "none")]   // the origin's own value, kept as sent and alone
+    [InlineData(404, null, null)]       // ranges are served of 200s only
+    [InlineData(301, null, null)]
+    public void Create_AcceptRanges_AddedOnceForA200WithoutTheOriginsOwn(int status, string? origin, string? expected)
+    {
+        var headers = new HeaderDictionary { ["Content-Type"] = "text/plain" };
+        if (origin is not null)
+        {
+            headers["Accept-Ranges"] = origin;
+        }
+
+        var entry = CacheEntryFactory.Create("k", status, headers, new byte[1], new StorageDecision(true, "stored"), CacheRule.Default, DateTimeOffset.UnixEpoch, keepTagHeaders: false);
+
+        Assert.Equal(expected, entry.GetHeader("Accept-Ranges"));
+        Assert.True(entry.Headers.Count(h => h.Key.Equals("Accept-Ranges", StringComparison.OrdinalIgnoreCase)) <= 1);
+    }
+
     [Fact]
     public void Create_StoredEntry_DropsCookiesAndHopByHopHeaders()
     {
@@ -37,7 +56,7 @@ public sealed class CacheEntryFactoryTests
 
         var entry = CacheEntryFactory.Create("k", 200, headers, new byte[1], new StorageDecision(true, "stored"), CacheRule.Default, DateTimeOffset.UnixEpoch, keepTagHeaders: false);
 
-        Assert.Equal(["Content-Type"], entry.Headers.Select(h => h.Key));
+        Assert.Equal(["Content-Type", "Accept-Ranges"], entry.Headers.Select(h => h.Key)); // the cache's own, for ranges of it
     }
 
     [Fact]
@@ -60,7 +79,7 @@ public sealed class CacheEntryFactoryTests
 
         var entry = CacheEntryFactory.Create("k", 200, headers, new byte[1], new StorageDecision(true, "stored"), CacheRule.Default, DateTimeOffset.UnixEpoch, keepTagHeaders);
 
-        Assert.Equal(["Cache-Control", "CDN-Cache-Control"], entry.Headers.Select(h => h.Key));
+        Assert.Equal(["Cache-Control", "CDN-Cache-Control", "Accept-Ranges"], entry.Headers.Select(h => h.Key));
     }
 
     [Fact]
