@@ -1,6 +1,11 @@
 using EdgeCache.Hosting;
 
 var commandLine = CommandLine.Parse(args);
+if (commandLine.ShowHelp || commandLine.ShowVersion)
+{
+    Console.WriteLine(commandLine.ShowHelp ? CommandLine.HelpText : CommandLine.VersionText);
+    return 0;
+}
 EdgeCacheHost host;
 try
 {

@@ -12,6 +12,22 @@ namespace EdgeCache.Hosting;
 /// </summary>
 internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly, bool DemoOrigin, IReadOnlyList<string> Errors)
 {
+    /// <summary><c>--help</c> or <c>-h</c>: print <see cref="HelpText"/> and exit.</summary>
+    public bool ShowHelp { get; init; }
+
+    /// <summary><c>--version</c>: print <see cref="VersionText"/> and exit.</summary>
+    public bool ShowVersion { get; init; }
+
+    /// <summary>
+    /// The single-word switches ASP.NET Core's host reads itself (<c>--urls</c>, ...). Any other
+    /// <c>--word</c> that is not EdgeCache's is a mistake (<c>--orgin</c>): refused with a suggestion
+    /// rather than taken as a configuration key nobody reads. Keys with a section
+    /// (<c>--EdgeCache:Cache:MaxObjectBytes=1024</c>) are configuration and always pass.
+    /// </summary>
+    private static readonly string[] HostSwitches =
+        ["--urls", "--environment", "--contentRoot", "--applicationName", "--AllowedHosts", "--http_ports", "--https_ports"];
+
+    private static readonly string[] Flags = ["--validate-config", "--demo-origin", "--help", "--version"];
     /// <summary>Switches that take a value, and the configuration key each one sets.</summary>
     public static readonly IDictionary<string, string> Switches = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
@@ -27,7 +43,7 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
     {
         var passed = new List<string>();
         var errors = new List<string>();
-        bool validate = false, demo = false;
+        bool validate = false, demo = false, help = false, version = false;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -41,6 +57,28 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
             if (name.Equals("--demo-origin", StringComparison.OrdinalIgnoreCase))
             {
                 demo = true;
+                continue;
+            }
+            if (name is "--help" or "-h" or "-?")
+            {
+                help = true;
+                continue;
+            }
+            if (name.Equals("--version", StringComparison.OrdinalIgnoreCase))
+            {
+                version = true;
+                continue;
+            }
+            if (name.StartsWith("--", StringComparison.Ordinal) && !name.Contains(':') && !Switches.ContainsKey(name)
+                && !HostSwitches.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add(Closest(name) is { } suggestion
+                    ? $"{name}: unknown switch; did you mean {suggestion}? (--help lists them)"
+                    : $"{name}: unknown switch (--help lists them; a configuration key is given as --Section:Key=value)");
+                if (eq < 0 && i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    i++; // its value, not an argument of its own
+                }
                 continue;
             }
             passed.Add(arg);
@@ -58,8 +96,74 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
                 }
             }
         }
-        return new CommandLine([.. passed], validate, demo, errors);
+        return new CommandLine([.. passed], validate, demo, errors) { ShowHelp = help, ShowVersion = version };
     }
+
+    /// <summary>The known switch nearest to a misspelt one (at most two edits away, or one a prefix of the other), else null.</summary>
+    internal static string? Closest(string name)
+    {
+        string? best = null;
+        var bestDistance = int.MaxValue;
+        foreach (var known in Switches.Keys.Concat(HostSwitches).Concat(Flags))
+        {
+            var (a, b) = (name.ToLowerInvariant(), known.ToLowerInvariant());
+            var distance = a.Length > 4 && (b.StartsWith(a, StringComparison.Ordinal) || a.StartsWith(b, StringComparison.Ordinal)) ? 1 : EditDistance(a, b);
+            if (distance < bestDistance)
+            {
+                (best, bestDistance) = (known, distance);
+            }
+        }
+        return bestDistance <= 2 ? best : null;
+    }
+
+    private static int EditDistance(string a, string b)
+    {
+        var previous = Enumerable.Range(0, b.Length + 1).ToArray();
+        for (var i = 1; i <= a.Length; i++)
+        {
+            var current = new int[b.Length + 1];
+            current[0] = i;
+            for (var j = 1; j <= b.Length; j++)
+            {
+                current[j] = Math.Min(Math.Min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
+            }
+            previous = current;
+        }
+        return previous[b.Length];
+    }
+
+    /// <summary>EdgeCache's version, as built (the assembly's informational version).</summary>
+    public static string VersionText =>
+        "EdgeCache " + (typeof(CommandLine).Assembly
+            .GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown")
+        + $" (.NET {Environment.Version})";
+
+    /// <summary>Every switch, and where the full configuration reference is.</summary>
+    public const string HelpText = """
+        EdgeCache: a caching edge proxy that keeps serving when the origin fails.
+
+        Usage: EdgeCache [switches] [--Section:Key=value ...]
+
+          --origin URL             the origin to cache (EdgeCache:Origin)
+          --backup-origin URL      a backup origin, used when every primary is down (EdgeCache:BackupOrigin)
+          --urls URLS              public listener(s), e.g. http://0.0.0.0:8080 (ASP.NET Core's urls)
+          --management-urls URLS   the admin, metrics and status listener (EdgeCache:ManagementUrls)
+          --cache-dir PATH         the disk tier's folder (EdgeCache:Storage:Disk:Path)
+          --health-path PATH       the origin path the health probe asks for (EdgeCache:HealthPath)
+          --redis CONFIG           a shared tier on Redis, e.g. 127.0.0.1:6379 (EdgeCache:Storage:Redis:Configuration)
+          --demo-origin            start the built-in demo origin and cache it
+          --validate-config        check the configuration and the templates, list every problem, and exit
+          --environment NAME       the host environment (appsettings.NAME.json is read too)
+          --help, -h               this text
+          --version                the version
+
+        Any configuration key can be given as --Section:Key=value (for example
+        --EdgeCache:Cache:MaxObjectBytes=16777216) or as an environment variable (EdgeCache__Cache__MaxObjectBytes).
+        appsettings.json is read from the current folder, or the nearest folder above it that has one.
+        Every key, its default and what it does:
+        README.md, "Configuration reference".
+        """;
 
     /// <summary>Adds the command line, EdgeCache's switches mapped to their keys, as a configuration source.</summary>
     public IConfigurationBuilder AddTo(IConfigurationBuilder configuration) => configuration.AddCommandLine(ConfigurationArgs, Switches);

@@ -71,4 +71,41 @@ public sealed class CommandLineTests
     [InlineData("--redis=")]
     public void Parse_ShortcutLastOrEmpty_Error(string arg) =>
         Assert.Contains("needs a value", Assert.Single(CommandLine.Parse(["--urls", "http://127.0.0.1:2", arg]).Errors));
+
+    [Theory]
+    [InlineData("--orgin", "--origin")]
+    [InlineData("--cahce-dir", "--cache-dir")]
+    [InlineData("--URL", "--urls")]
+    [InlineData("--validate", "--validate-config")]
+    public void UnknownSwitch_RefusedWithTheNearestKnownOne(string misspelt, string suggested)
+    {
+        var cl = CommandLine.Parse([misspelt, "value", "--urls", "http://127.0.0.1:2"]);
+
+        var error = Assert.Single(cl.Errors);
+        Assert.StartsWith($"{misspelt}: unknown switch", error);
+        Assert.Contains($"did you mean {suggested}?", error);
+        Assert.Equal(["--urls", "http://127.0.0.1:2"], cl.ConfigurationArgs); // its value is not taken as an argument
+    }
+
+    [Fact]
+    public void UnknownSwitchFarFromAnyKnownOne_RefusedWithoutASuggestion() =>
+        Assert.DoesNotContain("did you mean", Assert.Single(CommandLine.Parse(["--frobnicate"]).Errors));
+
+    [Theory]
+    [InlineData("--EdgeCache:Cache:MaxObjectBytes=1024")]
+    [InlineData("--environment=Staging")]
+    [InlineData("--contentRoot=/srv/edge")]
+    public void ConfigurationKeysAndHostSwitches_NotRefused(string arg) => Assert.Empty(CommandLine.Parse([arg]).Errors);
+
+    [Theory]
+    [InlineData("--help", true, false)]
+    [InlineData("-h", true, false)]
+    [InlineData("--version", false, true)]
+    public void HelpAndVersion_Recognised(string arg, bool help, bool version)
+    {
+        var cl = CommandLine.Parse([arg]);
+
+        Assert.Equal((help, version), (cl.ShowHelp, cl.ShowVersion));
+        Assert.Empty(cl.ConfigurationArgs);
+    }
 }

@@ -30,6 +30,44 @@ public sealed class ValidateConfigCommandTests
         Assert.DoesNotContain("   at ", error); // a list of problems, not a stack trace
     }
 
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("-h")]
+    public async Task Help_EverySwitchAndWhereTheReferenceIs_ExitZero(string flag)
+    {
+        var (exitCode, output, _) = await RunAsync(TempDirectory.Create("edgecache-help"), flag);
+
+        Assert.Equal(0, exitCode);
+        foreach (var name in EdgeCache.Hosting.CommandLine.Switches.Keys.Concat(["--urls", "--validate-config", "--demo-origin", "--version"]))
+        {
+            Assert.Contains(name, output);
+        }
+        Assert.Contains("Configuration reference", output);
+    }
+
+    [Fact]
+    public async Task Version_PrintsTheBuildsVersion_ExitZero()
+    {
+        var (exitCode, output, _) = await RunAsync(TempDirectory.Create("edgecache-version"), "--version");
+
+        Assert.Equal(0, exitCode);
+        Assert.StartsWith("EdgeCache ", output);
+        Assert.Contains(typeof(EdgeCache.Hosting.CommandLine).Assembly.GetName().Version!.ToString(3), output);
+    }
+
+    [Fact]
+    public async Task MisspeltSwitch_RefusedWithASuggestion_NeverStartsOnAnotherConfiguration()
+    {
+        var dir = TempDirectory.Create("edgecache-misspelt");
+        await File.WriteAllTextAsync(Path.Combine(dir, "appsettings.json"), """{ "EdgeCache": { "Origin": "http://127.0.0.1:9100" } }""");
+
+        var (exitCode, output, error) = await RunAsync(dir, "--orgin", "http://127.0.0.1:9200", "--urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("--orgin: unknown switch; did you mean --origin?", error);
+        Assert.DoesNotContain("EdgeCache proxy on", output);
+    }
+
     private static async Task<string> ConfigWithTemplates(params (string Name, string Text)[] templates)
     {
         var dir = TempDirectory.Create("edgecache-validate");
