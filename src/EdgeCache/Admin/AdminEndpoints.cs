@@ -49,7 +49,7 @@ internal static class AdminEndpoints
 
         admin.MapPost("/purge", async (HttpContext context) =>
         {
-            var (body, problem) = await ReadBodyAsync(context, options.CurrentValue.MaxBodyBytes);
+            var (body, problem) = await ReadBodyAsync(context, options.CurrentValue.MaxBodyBytes, PurgeFields);
             if (problem is not null)
             {
                 return problem;
@@ -80,9 +80,14 @@ internal static class AdminEndpoints
             {
                 soft = true;
             }
-            if (errors.Count == 0 && new[] { url, prefix, tag }.Count(v => v is not null) != 1)
+            var given = new[] { ("url", url), ("prefix", prefix), ("tag", tag) }.Where(f => f.Item2 is not null).Select(f => f.Item1).ToArray();
+            if (errors.Count == 0 && given.Length == 0)
             {
-                errors["url"] = ["give exactly one of url, prefix or tag"];
+                errors["body"] = ["give one of url, prefix or tag"];
+            }
+            foreach (var name in given.Length > 1 ? given : [])
+            {
+                errors[name] = ["give only one of url, prefix or tag"]; // each field at fault named
             }
             Uri? target = null;
             if (errors.Count == 0 && (url ?? prefix) is { } address && !TryHttpUrl(address, out target))
@@ -142,7 +147,7 @@ internal static class AdminEndpoints
 
         admin.MapPost("/warm", async (HttpContext context) =>
         {
-            var (body, problem) = await ReadBodyAsync(context, options.CurrentValue.MaxBodyBytes);
+            var (body, problem) = await ReadBodyAsync(context, options.CurrentValue.MaxBodyBytes, WarmFields);
             if (problem is not null)
             {
                 return problem;
@@ -215,7 +220,34 @@ internal static class AdminEndpoints
         return CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(token)));
     }
 
-    private static async Task<(JsonElement Body, IResult? Problem)> ReadBodyAsync(HttpContext context, int maxBytes)
+    private static readonly string[] PurgeFields = ["url", "prefix", "tag", "soft"];
+    private static readonly string[] WarmFields = ["urls", "sitemap"];
+
+    /// <summary>
+    /// The body as a JSON object whose fields are all among <paramref name="fields"/>: an unknown or
+    /// misspelt one is refused by name (<c>"sofft": true</c> must not become a hard purge).
+    /// </summary>
+    private static async Task<(JsonElement Body, IResult? Problem)> ReadBodyAsync(HttpContext context, int maxBytes, string[] fields)
+    {
+        var (body, problem) = await ReadJsonObjectAsync(context, maxBytes);
+        if (problem is not null)
+        {
+            return (body, problem);
+        }
+        var unknown = new Dictionary<string, string[]>();
+        foreach (var property in body.EnumerateObject())
+        {
+            if (!fields.Contains(property.Name, StringComparer.Ordinal))
+            {
+                var near = fields.FirstOrDefault(f => f.Equals(property.Name, StringComparison.OrdinalIgnoreCase))
+                    ?? fields.FirstOrDefault(f => Hosting.CommandLine.IsNear(property.Name, f));
+                unknown[property.Name] = [near is null ? $"unknown field; the fields are {string.Join(", ", fields)}" : $"unknown field; did you mean {near}?"];
+            }
+        }
+        return unknown.Count > 0 ? (body, Results.ValidationProblem(unknown, title: "Unknown fields")) : (body, null);
+    }
+
+    private static async Task<(JsonElement Body, IResult? Problem)> ReadJsonObjectAsync(HttpContext context, int maxBytes)
     {
         if (context.Request.ContentLength > maxBytes)
         {

@@ -116,6 +116,9 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
         return bestDistance <= 2 ? best : null;
     }
 
+    /// <summary>Whether <paramref name="name"/> is a likely misspelling of <paramref name="known"/> (at most two edits, any case).</summary>
+    internal static bool IsNear(string name, string known) => EditDistance(name.ToLowerInvariant(), known.ToLowerInvariant()) <= 2;
+
     private static int EditDistance(string a, string b)
     {
         var previous = Enumerable.Range(0, b.Length + 1).ToArray();

@@ -35,4 +35,54 @@ public sealed class AdminEndpointsTests : IAsyncLifetime
         Assert.Contains("UTF-8", problem.GetProperty("errors").GetProperty("body")[0].GetString());
         Assert.Equal(0, _origin.RequestCount);
     }
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body)> Post(TestProxy proxy, string path, string json)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var response = await proxy.Management.SendAsync(request);
+        return (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement);
+    }
+
+    [Fact]
+    public async Task Purge_MisspeltSoft_400NamingItAndNothingPurged()
+    {
+        _origin.RespondWith("page", ("Cache-Control", "public, max-age=600"));
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs: "--EdgeCache:Admin:Token=" + Token);
+        await proxy.Client.GetAsync("/kept");
+
+        var (status, body) = await Post(proxy, "/admin/purge", $$"""{"url":"http://{{TestProxy.PublicHost}}/kept","sofft":true}""");
+
+        // "sofft" once made a hard purge: the copy that should have stood in for a failure was gone.
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Equal("unknown field; did you mean soft?", body.GetProperty("errors").GetProperty("sofft")[0].GetString());
+        using var after = await proxy.Client.GetAsync("/kept");
+        Assert.StartsWith("EdgeCache; hit", string.Join(", ", after.Headers.GetValues("Cache-Status")));
+    }
+
+    [Theory]
+    [InlineData("/admin/purge", """{"URL":"http://www.example.test/"}""", "URL", "did you mean url?")]
+    [InlineData("/admin/purge", """{"tag":"news","purge":"all"}""", "purge", "the fields are url, prefix, tag, soft")]
+    [InlineData("/admin/warm", """{"sitemaps":"http://www.example.test/sitemap.xml"}""", "sitemaps", "did you mean sitemap?")]
+    public async Task Post_UnknownField_400NamingIt(string path, string json, string field, string message)
+    {
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs: "--EdgeCache:Admin:Token=" + Token);
+
+        var (status, body) = await Post(proxy, path, json);
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.Contains(message, body.GetProperty("errors").GetProperty(field)[0].GetString());
+    }
+
+    [Fact]
+    public async Task Purge_TwoTargets_EachFieldAtFaultNamed()
+    {
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs: "--EdgeCache:Admin:Token=" + Token);
+
+        var (status, body) = await Post(proxy, "/admin/purge", """{"prefix":"http://www.example.test/a/","tag":"news"}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        var errors = body.GetProperty("errors");
+        Assert.Equal(["prefix", "tag"], errors.EnumerateObject().Select(p => p.Name).Order());
+    }
 }
