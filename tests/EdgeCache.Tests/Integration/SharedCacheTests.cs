@@ -200,7 +200,7 @@ public sealed class SharedCacheTests : IAsyncLifetime
     [InlineData("[1,2]", "body")]
     [InlineData("""{"url":"/relative"}""", "url")]
     [InlineData("""{"url":"http://x/a","tag":"t"}""", "url")]
-    [InlineData("""{}""", "url")]
+    [InlineData("""{}""", "body")] // no field is at fault: the body lacks one
     [InlineData("""{"tag":""}""", "tag")]
     [InlineData("""{"tag":"t","soft":"yes"}""", "soft")]
     public async Task AdminPurge_MalformedBody_400NamingTheField(string json, string field)
