@@ -187,10 +187,14 @@ internal static class AdminEndpoints
             {
                 return Invalid("urls", "give a non-empty urls array or a sitemap URL");
             }
-            var results = await warmer.WarmAsync(urls, sitemaps, pauseWhileDegraded: false, context.RequestAborted);
+            var report = await warmer.WarmAsync(urls, sitemaps, pauseWhileDegraded: false, context.RequestAborted);
             // "Cached now" includes the shared tier, so every node has the pages: wait (a while) for the writes behind the answers.
             await store.FlushAsync().WaitAsync(TimeSpan.FromSeconds(5), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-            return Results.Json(new { warmed = results.Count, results });
+            var warmed = report.Results.Count(r => r.Error is null);
+            // Nothing warmed and something failed (a sitemap that is a 404, say) is a failure, not a 200 with an empty list.
+            var failed = warmed == 0 && (report.SitemapFailures.Count > 0 || report.Results.Count > 0);
+            return Results.Json(new { warmed, results = report.Results, sitemaps = report.SitemapFailures },
+                statusCode: failed ? StatusCodes.Status502BadGateway : StatusCodes.Status200OK);
         });
 
         admin.MapGet("/coverage", async (HttpContext context) =>

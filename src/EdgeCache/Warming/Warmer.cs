@@ -46,18 +46,29 @@ internal sealed partial class Warmer : BackgroundService
         _logger = logger;
     }
 
-    public sealed record UrlResult(string Url, int Status, string? CacheStatus);
+    /// <param name="Url">The page warmed.</param>
+    /// <param name="Status">What EdgeCache answered (0: no answer).</param>
+    /// <param name="CacheStatus">Its <c>Cache-Status</c>.</param>
+    /// <param name="Error">Why the page was not warmed, or null when it was.</param>
+    public sealed record UrlResult(string Url, int Status, string? CacheStatus, string? Error = null);
+
+    /// <summary>A sitemap that gave no pages, and why.</summary>
+    public sealed record SitemapFailure(string Url, string Error);
+
+    /// <summary>Every page's result, and the sitemaps that could not be read.</summary>
+    public sealed record WarmReport(IReadOnlyList<UrlResult> Results, IReadOnlyList<SitemapFailure> SitemapFailures);
 
     /// <summary>Expands <paramref name="sitemaps"/> and warms those pages and <paramref name="urls"/> now.</summary>
     /// <param name="pauseWhileDegraded">The scheduled cycle waits out an outage; an operator's request does not.</param>
-    public async Task<IReadOnlyList<UrlResult>> WarmAsync(IEnumerable<Uri> urls, IEnumerable<Uri> sitemaps, bool pauseWhileDegraded,
+    public async Task<WarmReport> WarmAsync(IEnumerable<Uri> urls, IEnumerable<Uri> sitemaps, bool pauseWhileDegraded,
         CancellationToken cancellationToken)
     {
         await _address.WhenKnown.WaitAsync(cancellationToken);
         var options = _options.CurrentValue;
         var client = _clients.CreateClient(HttpClientName);
         var all = new List<Uri>(urls);
-        all.AddRange(await ExpandAsync(client, sitemaps, options.MaxUrls, cancellationToken));
+        var sitemapFailures = new List<SitemapFailure>();
+        all.AddRange(await ExpandAsync(client, sitemaps, options.MaxUrls, sitemapFailures, cancellationToken));
         var targets = all.Distinct().Take(options.MaxUrls).ToList();
         var results = new UrlResult[targets.Count];
         using var gate = new SemaphoreSlim(Math.Max(1, options.Concurrency));
@@ -98,7 +109,7 @@ internal sealed partial class Warmer : BackgroundService
             await Task.WhenAll(tasks).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         await Task.WhenAll(tasks);
-        return results;
+        return new WarmReport(results, sitemapFailures);
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -114,7 +125,7 @@ internal sealed partial class Warmer : BackgroundService
             {
                 try
                 {
-                    var results = await WarmAsync(Parse(options.Urls), Parse(options.Sitemaps), pauseWhileDegraded: true, stoppingToken);
+                    var results = (await WarmAsync(Parse(options.Urls), Parse(options.Sitemaps), pauseWhileDegraded: true, stoppingToken)).Results;
                     LogCycle(_logger, results.Count, results.Count(r => r.Status is >= 200 and < 400), _time.GetElapsedTime(started).TotalSeconds);
                 }
                 catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -143,7 +154,8 @@ internal sealed partial class Warmer : BackgroundService
         }
     }
 
-    private async Task<List<Uri>> ExpandAsync(HttpClient client, IEnumerable<Uri> sitemaps, int maxUrls, CancellationToken cancellationToken)
+    private async Task<List<Uri>> ExpandAsync(HttpClient client, IEnumerable<Uri> sitemaps, int maxUrls, List<SitemapFailure> failures,
+        CancellationToken cancellationToken)
     {
         var pages = new List<Uri>();
         var queue = new Queue<(Uri Url, int Depth)>(sitemaps.Select(s => (s, 0)));
@@ -160,7 +172,9 @@ internal sealed partial class Warmer : BackgroundService
                 using var response = await client.SendAsync(Request(sitemap), cancellationToken);
                 if (!response.IsSuccessStatusCode)
                 {
-                    LogSitemapFailed(_logger, sitemap.ToString(), $"status {(int)response.StatusCode}");
+                    var error = $"answered {(int)response.StatusCode}";
+                    failures.Add(new SitemapFailure(sitemap.ToString(), error));
+                    LogSitemapFailed(_logger, sitemap.ToString(), error);
                     continue;
                 }
                 var parsed = SitemapParser.Parse(await response.Content.ReadAsByteArrayAsync(cancellationToken));
@@ -175,6 +189,7 @@ internal sealed partial class Warmer : BackgroundService
             }
             catch (Exception ex) when (ex is XmlException or HttpRequestException or InvalidDataException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
             {
+                failures.Add(new SitemapFailure(sitemap.ToString(), ex is XmlException ? $"is not a sitemap: {ex.Message}" : ex.Message));
                 LogSitemapFailed(_logger, sitemap.ToString(), ex.Message);
             }
         }
@@ -186,14 +201,16 @@ internal sealed partial class Warmer : BackgroundService
         try
         {
             using var response = await client.SendAsync(Request(url), HttpCompletionOption.ResponseContentRead, cancellationToken);
-            _metrics.WarmRequest((int)response.StatusCode is >= 200 and < 400);
+            var ok = (int)response.StatusCode is >= 200 and < 400;
+            _metrics.WarmRequest(ok);
             return new UrlResult(url.ToString(), (int)response.StatusCode,
-                response.Headers.TryGetValues(CacheStatus.HeaderName, out var values) ? string.Join(", ", values) : null);
+                response.Headers.TryGetValues(CacheStatus.HeaderName, out var values) ? string.Join(", ", values) : null,
+                ok ? null : $"answered {(int)response.StatusCode}");
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             _metrics.WarmRequest(ok: false);
-            return new UrlResult(url.ToString(), 0, ex.Message);
+            return new UrlResult(url.ToString(), 0, null, ex.Message);
         }
     }
 

@@ -85,4 +85,42 @@ public sealed class AdminEndpointsTests : IAsyncLifetime
         var errors = body.GetProperty("errors");
         Assert.Equal(["prefix", "tag"], errors.EnumerateObject().Select(p => p.Name).Order());
     }
+
+    [Fact]
+    public async Task Warm_SitemapIsA404_502SayingWhichAndWhy()
+    {
+        _origin.Respond(context =>
+        {
+            context.Response.StatusCode = 404;
+            return _origin.Answer(context, "no such sitemap");
+        });
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs: "--EdgeCache:Admin:Token=" + Token);
+
+        var (status, body) = await Post(proxy, "/admin/warm", $$"""{"sitemap":"http://{{TestProxy.PublicHost}}/sitemap.xml"}""");
+
+        Assert.Equal(HttpStatusCode.BadGateway, status); // was 200 with nothing warmed
+        Assert.Equal(0, body.GetProperty("warmed").GetInt32());
+        var failure = Assert.Single(body.GetProperty("sitemaps").EnumerateArray());
+        Assert.Equal($"http://{TestProxy.PublicHost}/sitemap.xml", failure.GetProperty("url").GetString());
+        Assert.Equal("answered 404", failure.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Warm_SomePagesFail_200WithEachFailureAndWhy()
+    {
+        _origin.Respond(context =>
+        {
+            context.Response.StatusCode = context.Request.Path == "/gone" ? 404 : 200;
+            return _origin.Answer(context, "page", ("Cache-Control", "public, max-age=600"));
+        });
+        await using var proxy = await TestProxy.StartAsync(_origin.Address, extraArgs: "--EdgeCache:Admin:Token=" + Token);
+
+        var (status, body) = await Post(proxy, "/admin/warm", $$"""{"urls":["http://{{TestProxy.PublicHost}}/ok","http://{{TestProxy.PublicHost}}/gone"]}""");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(1, body.GetProperty("warmed").GetInt32());
+        var results = body.GetProperty("results").EnumerateArray().ToDictionary(r => r.GetProperty("url").GetString()!, r => r);
+        Assert.Equal(JsonValueKind.Null, results[$"http://{TestProxy.PublicHost}/ok"].GetProperty("error").ValueKind);
+        Assert.Equal("answered 404", results[$"http://{TestProxy.PublicHost}/gone"].GetProperty("error").GetString());
+    }
 }
