@@ -24,7 +24,18 @@ if (commandLine.ValidateOnly)
     return 0;
 }
 
-await host.StartAsync();
+try
+{
+    await host.StartAsync();
+}
+catch (Exception ex) when (ListenFailure.Describe(ex) is { } reason)
+{
+    // A port in use, an address that is not this machine's, https:// without a certificate: one
+    // line saying which and what to do, exit 1; never a stack trace.
+    Console.Error.WriteLine($"EdgeCache cannot start: {reason}");
+    await host.DisposeAsync();
+    return 1;
+}
 Console.WriteLine($"EdgeCache proxy on {string.Join(", ", host.Proxy.Urls)}; management on {string.Join(", ", host.Management.Urls)}");
 if (host.Demo is not null)
 {

@@ -68,6 +68,36 @@ public sealed class ValidateConfigCommandTests
         Assert.DoesNotContain("EdgeCache proxy on", output);
     }
 
+    [Fact]
+    public async Task PortInUse_OneLineSayingWhichAndWhat_Exit1()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var dir = TempDirectory.Create("edgecache-port");
+
+        var (exitCode, _, error) = await RunAsync(dir, "--origin", "http://127.0.0.1:9", "--urls", $"http://127.0.0.1:{port}",
+            "--management-urls", "http://127.0.0.1:0", "--cache-dir", Path.Combine(dir, "cache"));
+
+        Assert.Equal(1, exitCode); // was an unhandled exception, exit 134
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith($"EdgeCache cannot start: Failed to bind to address http://127.0.0.1:{port}: address already in use", line);
+        Assert.Contains("choose another port", line);
+    }
+
+    [Fact]
+    public async Task HttpsWithoutCertificate_OneLineNamingTheSetting_Exit1()
+    {
+        var dir = TempDirectory.Create("edgecache-tls");
+
+        var (exitCode, _, error) = await RunAsync(dir, "--origin", "http://127.0.0.1:9", "--urls", "https://127.0.0.1:0",
+            "--management-urls", "http://127.0.0.1:0", "--cache-dir", Path.Combine(dir, "cache"));
+
+        Assert.Equal(1, exitCode);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("Kestrel:Certificates:Default:Path", line);
+    }
+
     private static async Task<string> ConfigWithTemplates(params (string Name, string Text)[] templates)
     {
         var dir = TempDirectory.Create("edgecache-validate");
