@@ -130,6 +130,8 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             pipeline.UseMiddleware<ProxyCacheMiddleware>();
             pipeline.UsePassiveHealthChecks();
         });
+        // No route took it (a host no site is configured for): EdgeCache's 404, not routing's empty one.
+        proxy.MapFallback("{**path}", (HttpContext context, ILogger<RequestGuardMiddleware> logger) => RequestGuardMiddleware.UnknownSiteAsync(context, logger));
 
         var demo = commandLine.DemoOrigin ? new DemoOrigin(DemoOrigin.DefaultUrl) : null;
         var management = BuildManagement(options, builder.Environment.ContentRootPath, proxy);

@@ -87,6 +87,18 @@ internal sealed partial class RequestGuardMiddleware(RequestDelegate next, RuleS
         return false;
     }
 
+    /// <summary>
+    /// The answer for a request no route takes (a host EdgeCache serves no site for: a scanner by
+    /// IP address, a stale DNS record): a 404 saying so, with its <c>Cache-Status</c>, logged like
+    /// the other refusals, instead of the routing's bare empty 404.
+    /// </summary>
+    internal static Task UnknownSiteAsync(HttpContext context, ILogger<RequestGuardMiddleware> logger)
+    {
+        LogRefused(logger, "unknown-site", context.Request.Method);
+        return RefuseAsync(context, StatusCodes.Status404NotFound, "unknown-site",
+            $"EdgeCache serves no site at {context.Request.Host.Value}.");
+    }
+
     /// <summary>A short plain-text refusal, never stored, with its <c>Cache-Status</c> detail.</summary>
     internal static Task RefuseAsync(HttpContext context, int status, string detail, string message)
     {
