@@ -73,6 +73,13 @@ internal static class CacheKeys
         {
             key.Append("\nv:");
             key.Append(name);
+            if (!requestHeaders.ContainsKey(name))
+            {
+                // RFC 9111 4.1: an absent field matches only an absent one. An empty one is not the
+                // same request (an empty Accept-Encoding asks for identity only, RFC 9110 12.5.3;
+                // none accepts any coding), so only a field that is present gets the "=".
+                continue;
+            }
             key.Append('=');
             if (NegotiationFields.Applies(name))
             {

@@ -8,9 +8,14 @@ namespace EdgeCache.Caching.Keys;
 /// <c>Accept-Encoding</c>, <c>Accept-Language</c>: RFC 9110 12.5), written in one canonical form
 /// for the variant key, so browsers that ask for the same thing in different spellings share one
 /// variant: every line is a list member, members are lower-cased (their tokens, media ranges and
-/// language ranges are case-insensitive), whitespace goes, <c>q</c> is written in its shortest form
-/// (left out at 1), and members are ordered by weight, highest first, keeping the sender's order
-/// between equal weights. Nothing that changes what the sender prefers is normalised away.
+/// language ranges are case-insensitive), whitespace around commas and semicolons goes, <c>q</c>
+/// is written in its shortest form (left out at 1), and members are ordered by weight, highest
+/// first, keeping the sender's order between equal weights. Nothing that changes what the sender
+/// prefers, or that an origin may read differently, is normalised away: whitespace inside a member
+/// (<c>text/h tml</c>, <c>q = 0</c>) is not optional whitespace, and a member with several
+/// <c>q</c> parameters is kept as written (most parsers read the first, so
+/// <c>text/html;q=0;q=1</c> must not share the variant of <c>text/html</c>: one reader's request
+/// would store an answer every browser then gets).
 /// </summary>
 internal static class NegotiationFields
 {
@@ -38,11 +43,18 @@ internal static class NegotiationFields
         var parts = raw.Split(';', StringSplitOptions.TrimEntries);
         var kept = new List<string> { Compact(parts[0]) };
         var weight = 1000;
+        var weighted = false;
         foreach (var parameter in parts.AsSpan(1))
         {
             var text = Compact(parameter);
             if (text.StartsWith("q=", StringComparison.Ordinal) && TryWeight(text[2..], out var q))
             {
+                if (weighted)
+                {
+                    // Several weights: kept as written (the first one orders it), never the spelling of a clean member.
+                    return (string.Join(';', parts.Select(Compact)), weight, order);
+                }
+                weighted = true;
                 weight = q;
                 continue;
             }
@@ -58,7 +70,8 @@ internal static class NegotiationFields
         return (string.Join(';', kept), weight, order);
     }
 
-    private static string Compact(string text) => string.Concat(text.Where(c => !char.IsWhiteSpace(c))).ToLowerInvariant();
+    /// <summary>Lower-cased, without the whitespace around it (the list's and the parameters' OWS); whitespace inside stays.</summary>
+    private static string Compact(string text) => text.Trim().ToLowerInvariant();
 
     /// <summary>A qvalue (<c>0</c>, <c>0.5</c>, <c>1.000</c>) in thousandths; false when it is not one, and the member keeps it as written.</summary>
     private static bool TryWeight(string value, out int thousandths)

@@ -15,6 +15,9 @@ internal static class StructuredFieldParser
     {
         var parser = new Cursor(field);
         var members = new List<KeyValuePair<string, StructuredItem>>();
+        // Where each key sits: a hostile origin's field of thousands of distinct keys (64 KB of
+        // "a,b,c,...") is parsed in linear time, not by searching the list once per member.
+        var positions = new Dictionary<string, int>(StringComparer.Ordinal);
         try
         {
             foreach (var c in field)
@@ -44,13 +47,13 @@ internal static class StructuredFieldParser
                     value = StructuredItem.True;
                     parser.Parameters();
                 }
-                var existing = members.FindIndex(m => m.Key == key);
-                if (existing >= 0)
+                if (positions.TryGetValue(key, out var existing))
                 {
                     members[existing] = new(key, value);
                 }
                 else
                 {
+                    positions[key] = members.Count;
                     members.Add(new(key, value));
                 }
                 parser.SkipOptionalWhitespace();

@@ -157,6 +157,25 @@ public sealed class CacheKeysTests
             CacheKeys.Variant("k", ["accept-encoding"], new HeaderDictionary { ["Accept-Encoding"] = "gzip,br" }));
     }
 
+    private static string Negotiated(string name, string? value) =>
+        CacheKeys.Variant("k", [name.ToLowerInvariant()], value is null ? new HeaderDictionary() : new HeaderDictionary { [name] = value });
+
+    /// <summary>
+    /// Spellings an origin may read differently must not share a variant, or one reader's request
+    /// stores an answer that every browser sending the clean spelling then gets (a poisoned
+    /// variant: JSON or XML for the HTML page, a gzip body for a reader that cannot decode it).
+    /// </summary>
+    [Theory]
+    [InlineData("Accept", "text/html;q=0;q=1,application/json", "text/html,application/json")] // most parsers read the first q
+    [InlineData("Accept-Encoding", "gzip;q=0;q=1", "gzip")]
+    [InlineData("Accept", "text/h tml,application/json", "text/html,application/json")] // whitespace inside a token: another (invalid) range
+    [InlineData("Accept-Encoding", "g zip, identity", "gzip, identity")]
+    [InlineData("Accept-Language", "en;q =0,fr", "en;q=0,fr")] // no whitespace around = in a weight (RFC 9110 12.4.2)
+    [InlineData("Accept-Encoding", "", null)] // empty: identity only (RFC 9110 12.5.3); absent: any coding
+    [InlineData("Accept-Encoding", ",", null)]
+    public void Variant_SpellingsAnOriginMayReadDifferently_DifferentKeys(string name, string? one, string? other) =>
+        Assert.NotEqual(Negotiated(name, one), Negotiated(name, other));
+
     [Fact]
     public void Variant_OtherField_CaseKept() =>
         Assert.NotEqual(CacheKeys.Variant("k", ["x-theme"], new HeaderDictionary { ["X-Theme"] = "Dark" }),

@@ -546,6 +546,21 @@ public sealed class CachePolicyTests
     public void EvaluateResponse_TargetedField_CacheControlPrivateDoesNotCount() =>
         Assert.True(Evaluate(Headers(("Cache-Control", "private"), ("CDN-Cache-Control", "max-age=60"))).Storable);
 
+    /// <summary>
+    /// RFC 9213 2.2 sets Cache-Control's private aside for a targeted field, but not what
+    /// protects other readers besides it: Set-Cookie still keeps the answer out, and an answer to
+    /// a request with Authorization still needs public, s-maxage or must-revalidate in the targeted field.
+    /// </summary>
+    [Fact]
+    public void EvaluateResponse_TargetedMaxAgeOverPrivate_SetCookieOrAuthorizationStillNotStorable()
+    {
+        Assert.Equal("set-cookie", Evaluate(Headers(("Cache-Control", "private"), ("CDN-Cache-Control", "max-age=60"), ("Set-Cookie", "s=1"))).Reason);
+        Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", "private"), ("CDN-Cache-Control", "max-age=60")),
+            credentials: RequestCredentials.Authorization).Reason);
+        Assert.Equal("authorization", Evaluate(Headers(("Cache-Control", "public, s-maxage=60"), ("CDN-Cache-Control", "max-age=60")),
+            credentials: RequestCredentials.Authorization).Reason);
+    }
+
     [Fact]
     public void EvaluateResponse_TargetedPrivate_NotStorable() =>
         Assert.Equal("private", Evaluate(Headers(("Cache-Control", "public, max-age=60"), ("CDN-Cache-Control", "private=\"x\""))).Reason);

@@ -127,4 +127,27 @@ public sealed class StructuredFieldParserTests
     [InlineData("", false)]
     public void IsToken_FieldNames(string name, bool expected) =>
         Assert.Equal(expected, StructuredFieldParser.IsToken(name));
+
+    /// <summary>A hostile origin's field of tens of thousands of distinct keys: linear, not quadratic (it took over a second).</summary>
+    [Fact]
+    public void ParseDictionary_ManyDistinctKeys_LinearTime()
+    {
+        var field = string.Join(", ", Enumerable.Range(0, 16_000).Select(i => "k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        var members = StructuredFieldParser.ParseDictionary(field);
+
+        Assert.Equal(16_000, members!.Count);
+        Assert.Equal("k15999", members[^1].Key);
+        Assert.True(watch.Elapsed < TimeSpan.FromMilliseconds(250), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void ParseDictionary_DuplicateKey_LastValueInFirstPlace()
+    {
+        var members = StructuredFieldParser.ParseDictionary("a=1, b=2, a=3")!;
+
+        Assert.Equal(["a", "b"], members.Select(m => m.Key));
+        Assert.Equal(3L, members[0].Value.Value);
+    }
 }
