@@ -24,6 +24,9 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
     private const string TempMarker = ".tmp-";
 
     private readonly ConcurrentDictionary<string, IndexItem> _index = new(StringComparer.Ordinal);
+
+    /// <summary>The paths of each URL's entries (its own and its variants'), for URL purges; locked on itself.</summary>
+    private readonly Dictionary<string, HashSet<string>> _pathsByUrl = new(StringComparer.Ordinal);
     private readonly string _root;
     private readonly long _maxBytes;
     private readonly TimeProvider _time;
@@ -119,9 +122,14 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
     public async ValueTask<int> PurgeAsync(PurgeRequest request, CancellationToken cancellationToken)
     {
         var count = 0;
-        foreach (var (path, item) in _index.ToArray())
+        // A URL purge (every successful unsafe request makes one, RFC 9111 4.4) reads the URL's own
+        // entries; prefix and tag purges go through the whole index.
+        var candidates = request.Kind == PurgeKind.Url
+            ? PathsOf(request.Value).Select(path => (Path: path, Item: _index.TryGetValue(path, out var item) ? item : null))
+            : _index.ToArray().Select(pair => (Path: pair.Key, Item: (IndexItem?)pair.Value));
+        foreach (var (path, item) in candidates.ToArray())
         {
-            if (!request.Matches(item.Key, item.Tags))
+            if (item is null || !request.Matches(item.Key, item.Tags))
             {
                 continue;
             }
@@ -383,6 +391,33 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
         _index.AddOrUpdate(path,
             _ => { Interlocked.Add(ref _bytes, size); return item; },
             (_, old) => { Interlocked.Add(ref _bytes, size - old.Size); return item; });
+        lock (_pathsByUrl)
+        {
+            var url = UrlOf(key);
+            if (!_pathsByUrl.TryGetValue(url, out var paths))
+            {
+                _pathsByUrl[url] = paths = new HashSet<string>(StringComparer.Ordinal);
+            }
+            paths.Add(path);
+        }
+    }
+
+    /// <summary>
+    /// The URL part of a key (before its rule or variant parts, <c>\n</c>-separated): what a URL
+    /// purge names. <see cref="_pathsByUrl"/> groups the entries' paths by it.
+    /// </summary>
+    private static string UrlOf(string key)
+    {
+        var cut = key.IndexOf('\n');
+        return cut < 0 ? key : key[..cut];
+    }
+
+    private string[] PathsOf(string url)
+    {
+        lock (_pathsByUrl)
+        {
+            return _pathsByUrl.TryGetValue(url, out var paths) ? [.. paths] : [];
+        }
     }
 
     private void Touch(string path, long size, CacheEntry entry)
@@ -402,6 +437,14 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
         if (_index.TryRemove(path, out var old))
         {
             Interlocked.Add(ref _bytes, -old.Size);
+            lock (_pathsByUrl)
+            {
+                var url = UrlOf(old.Key);
+                if (_pathsByUrl.TryGetValue(url, out var paths) && paths.Remove(path) && paths.Count == 0)
+                {
+                    _pathsByUrl.Remove(url);
+                }
+            }
         }
     }
 

@@ -293,6 +293,41 @@ public sealed class DiskStoreTests
         Assert.DoesNotContain(output, line => line.Contains("fail", StringComparison.OrdinalIgnoreCase));
     }
 
+    [Fact]
+    public async Task PurgeAsync_Url_ItsEntryAndVariantsOnly_AlsoAfterTheScanRebuiltTheIndex()
+    {
+        // URL purges go through an index of each URL's entries (tests/EdgeCache.Benchmarks,
+        // PurgeBenchmarks: 36 ns against 1.06 ms for a walk of 20,000 entries): it must find what a walk finds.
+        var path = TempDirectory.Create("disk-url-purge");
+        string[] purged = ["GET http://a/x", "GET http://a/x\nv:accept-language=en", "GET http://a/x\nh:X-Theme=dark"];
+        string[] kept = ["GET http://a/xy", "GET http://a/xy\nv:accept-language=en", "GET http://a/\nv:accept-language=en"];
+        using (var store = Open(path))
+        {
+            foreach (var key in purged.Concat(kept))
+            {
+                await store.SetAsync(Entry(key), default);
+            }
+            Assert.Equal(2, await store.PurgeAsync(new PurgeRequest(PurgeKind.Url, "GET http://a/xy", Soft: false), default)); // and its variant
+            Assert.Null(await store.GetAsync("GET http://a/xy", default));
+            await store.SetAsync(Entry(kept[0]), default);
+            await store.SetAsync(Entry(kept[1]), default);
+        }
+
+        using var reopened = Open(path);
+        await reopened.ScanCompletion.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(3, await reopened.PurgeAsync(new PurgeRequest(PurgeKind.Url, "GET http://a/x", Soft: false), default));
+
+        foreach (var key in purged)
+        {
+            Assert.Null(await reopened.GetAsync(key, default));
+        }
+        foreach (var key in kept)
+        {
+            Assert.NotNull(await reopened.GetAsync(key, default));
+        }
+        Assert.Equal(0, await reopened.PurgeAsync(new PurgeRequest(PurgeKind.Url, "GET http://a/x", Soft: false), default));
+    }
+
     private static void Mount(string path, string size)
     {
         var (code, output) = Run("mount", "-t", "tmpfs", "-o", $"size={size}", "tmpfs", path);
