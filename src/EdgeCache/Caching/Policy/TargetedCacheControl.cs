@@ -21,6 +21,8 @@ internal static class TargetedCacheControl
     /// </summary>
     public const string EdgeCacheCacheControl = "EdgeCache-Cache-Control";
 
+    private static readonly CacheControl NothingKnown = new() { Targeted = true };
+
     /// <summary>The default target list.</summary>
     public static readonly string[] DefaultFields = [EdgeCacheCacheControl, CdnCacheControl];
 
@@ -39,10 +41,14 @@ internal static class TargetedCacheControl
             {
                 continue; // empty: as if absent
             }
-            if (StructuredFieldParser.ParseDictionary(field) is { Count: > 0 } members)
+            if (StructuredFieldParser.ParseDictionary(field) is { Count: > 0 } members
+                && FromDictionary(members) is var directives && directives != NothingKnown)
             {
-                return FromDictionary(members);
+                return directives;
             }
+            // Valid, but not one directive EdgeCache knows with a value of its type (a misspelt
+            // "maxage=60"): taken as absent, so a typo never switches Cache-Control's private or
+            // no-store off (a deviation: RFC 9213 would apply it and ignore Cache-Control).
         }
         return null;
     }

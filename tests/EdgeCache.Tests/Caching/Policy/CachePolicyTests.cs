@@ -585,8 +585,14 @@ public sealed class CachePolicyTests
         Assert.Equal("no-store", Evaluate(Headers(("Cache-Control", "no-store"), ("CDN-Cache-Control", "max-age=60,"))).Reason);
 
     [Fact]
-    public void EvaluateResponse_TargetedMaxAgeOfWrongType_Ignored() =>
-        Assert.Equal("no-freshness", Evaluate(Headers(("Cache-Control", "max-age=600"), ("CDN-Cache-Control", "max-age=\"60\"")), status: 302).Reason);
+    public void EvaluateResponse_TargetedFieldWithNothingKnown_CacheControlDecides() =>
+        Assert.Equal(TimeSpan.FromSeconds(600),
+            Evaluate(Headers(("Cache-Control", "max-age=600"), ("CDN-Cache-Control", "max-age=\"60\"")), status: 302).FreshnessLifetime);
+
+    [Fact]
+    public void EvaluateResponse_MisspeltTargetedField_CacheControlPrivateStillHolds() =>
+        Assert.Equal("private", Evaluate(Headers(("Cache-Control", "private"), ("CDN-Cache-Control", "maxage=60"),
+            ("Last-Modified", HeaderUtilities.FormatDate(Now.AddDays(-30))))).Reason);
 
     [Fact]
     public void EvaluateResponse_TargetedStaleWindows_Used()

@@ -69,14 +69,14 @@ public sealed class TargetedCacheControlTests
     [InlineData("max-age=sixty")]    // a Token
     [InlineData("max-age")]          // Boolean true
     public void FromDictionary_MaxAgeOfWrongType_Ignored(string field) =>
-        Assert.False(Select(("CDN-Cache-Control", field))!.Value.MaxAge.Present);
+        Assert.False(Select(("CDN-Cache-Control", field + ", public"))!.Value.MaxAge.Present);
 
     [Theory]
     [InlineData("no-store=?0")]
     [InlineData("no-store=1")]
     [InlineData("no-store=\"yes\"")]
     public void FromDictionary_NoStoreNotBooleanTrue_Ignored(string field) =>
-        Assert.False(Select(("CDN-Cache-Control", field))!.Value.NoStore);
+        Assert.False(Select(("CDN-Cache-Control", field + ", public"))!.Value.NoStore);
 
     [Fact]
     public void FromDictionary_NoStoreTrue_Read() =>
@@ -96,7 +96,7 @@ public sealed class TargetedCacheControlTests
     [InlineData("no-cache=(\"set-cookie\")", true)]
     [InlineData("no-cache=5", false)]
     public void FromDictionary_NoCache_BooleanOrFieldNames(string field, bool expected) =>
-        Assert.Equal(expected, Select(("CDN-Cache-Control", field))!.Value.NoCache);
+        Assert.Equal(expected, Select(("CDN-Cache-Control", field + ", public"))!.Value.NoCache);
 
     [Fact]
     public void FromDictionary_AllDirectives_Read()
@@ -113,4 +113,11 @@ public sealed class TargetedCacheControlTests
     [Fact]
     public void FromDictionary_ParametersOnDirectives_Ignored() =>
         Assert.Equal(TimeSpan.FromSeconds(60), Select(("CDN-Cache-Control", "max-age=60;unit=s"))!.Value.MaxAge.ValidValue);
+
+    [Theory]
+    [InlineData("maxage=60")]          // misspelt
+    [InlineData("max-age=\"60\"")]     // only a directive of the wrong type
+    [InlineData("cache=forever")]
+    public void Select_FieldWithNoDirectiveKnown_TakenAsAbsent(string field) =>
+        Assert.Null(Select(("CDN-Cache-Control", field)));
 }
