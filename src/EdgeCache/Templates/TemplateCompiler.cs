@@ -89,7 +89,14 @@ internal static partial class TemplateCompiler
             try
             {
                 var page = engine.CompileTemplateAsync(name).GetAwaiter().GetResult();
+                var before = errors.Count;
                 CheckModel(name, source, page.GetType(), Display(name), errors);
+                if (errors.Count == before && TemplateNames.ModelFor(name) == typeof(PageModel)
+                    && !RenderBodyCall().IsMatch(RazorComment().Replace(source, "")))
+                {
+                    // Without it every page inside this layout renders as an empty card.
+                    errors.Add(new TemplateError(Display(name), 1, "a layout must call @RenderBody() where the page goes; without it every page renders empty"));
+                }
             }
             catch (TemplateGenerationException ex)
             {
@@ -193,4 +200,10 @@ internal static partial class TemplateCompiler
 
     [GeneratedRegex(@"^[ \t]*@model\b", RegexOptions.Multiline)]
     private static partial Regex ModelDirective();
+
+    [GeneratedRegex(@"@\*.*?\*@", RegexOptions.Singleline)]
+    private static partial Regex RazorComment();
+
+    [GeneratedRegex(@"RenderBody\s*\(\s*\)")]
+    private static partial Regex RenderBodyCall();
 }

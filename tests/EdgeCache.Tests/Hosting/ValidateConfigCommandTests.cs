@@ -110,9 +110,27 @@ public sealed class ValidateConfigCommandTests
         }
         foreach (var (name, text) in templates)
         {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(dir, "templates", name))!);
             await File.WriteAllTextAsync(Path.Combine(dir, "templates", name), text);
         }
         return dir;
+    }
+
+    [Theory]
+    [InlineData("layout.cshtml")]
+    [InlineData("sites/www.example.com/layout.cshtml")]
+    public async Task ValidateConfig_LayoutWithoutRenderBody_Reported(string file)
+    {
+        var dir = await ConfigWithTemplates((file, """
+            @model PageModel
+            <!doctype html><html><body><main>@* @RenderBody() belongs here *@</main></body></html>
+            """));
+
+        var (exitCode, _, error) = await RunAsync(dir, "--validate-config");
+
+        // Such a layout once passed and turned every error page into an empty card.
+        Assert.Equal(1, exitCode);
+        Assert.Contains($"templates/{file}:1: a layout must call @RenderBody()", error);
     }
 
     [Fact]
