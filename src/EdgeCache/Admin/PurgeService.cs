@@ -42,9 +42,7 @@ internal sealed partial class PurgeService(TieredStore store, RuleSetProvider ru
         request.Path = PathString.FromUriComponent(url.AbsolutePath);
         request.QueryString = QueryString.FromUriComponent(url.Query);
         context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()!.RawTarget = url.PathAndQuery;
-        var key = CacheKeys.Primary(request, rules.Current.Match(request.Host, request.Path.Value ?? "/"));
-        var cut = key.IndexOf('\n');
-        return cut < 0 ? key : key[..cut];
+        return CacheKeys.UrlKey(CacheKeys.Primary(request, rules.Current.Match(request.Host, request.Path.Value ?? "/")));
     }
 
     [LoggerMessage(EventId = EventIds.Purged, EventName = nameof(EventIds.Purged), Level = LogLevel.Information,

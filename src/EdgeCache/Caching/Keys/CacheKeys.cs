@@ -99,6 +99,16 @@ internal static class CacheKeys
         }
     }
 
+    /// <summary>
+    /// The part of a key a URL purge names: the key up to its first <c>\n</c>, without the rule's key
+    /// headers and cookies or the Vary parts, so it covers every key that extends it.
+    /// </summary>
+    public static string UrlKey(string key)
+    {
+        var cut = key.IndexOf('\n');
+        return cut < 0 ? key : key[..cut];
+    }
+
     /// <summary>The lower-cased, sorted, de-duplicated field names of <c>Vary</c> header lines.</summary>
     public static string[] ParseVary(IEnumerable<string?> varyLines)
     {

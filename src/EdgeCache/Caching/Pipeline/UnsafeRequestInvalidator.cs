@@ -47,9 +47,7 @@ internal sealed partial class UnsafeRequestInvalidator(TieredStore store, PurgeS
         }
         // The target's own key as the cache spells it (rule-shaped query, raw path), without the
         // rule's key headers or cookies: a URL purge covers every key that extends it.
-        var primary = CacheKeys.Primary(request, rules.Current.Match(request.Host, request.Path.Value ?? "/"));
-        var cut = primary.IndexOf('\n');
-        var keys = new List<string> { cut < 0 ? primary : primary[..cut] };
+        var keys = new List<string> { CacheKeys.UrlKey(CacheKeys.Primary(request, rules.Current.Match(request.Host, request.Path.Value ?? "/"))) };
         if (Uri.TryCreate(request.GetEncodedUrl(), UriKind.Absolute, out var target))
         {
             foreach (var uri in Invalidation.RelatedUris(target, response.Headers))

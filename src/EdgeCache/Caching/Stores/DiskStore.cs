@@ -1,3 +1,4 @@
+using EdgeCache.Caching.Keys;
 using System.Collections.Concurrent;
 using System.IO.Enumeration;
 using System.Security.Cryptography;
@@ -25,7 +26,7 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
 
     private readonly ConcurrentDictionary<string, IndexItem> _index = new(StringComparer.Ordinal);
 
-    /// <summary>The paths of each URL's entries (its own and its variants'), for URL purges; locked on itself.</summary>
+    /// <summary>The paths of each URL's entries (its own and its variants', by <see cref="CacheKeys.UrlKey"/>), for URL purges; locked on itself.</summary>
     private readonly Dictionary<string, HashSet<string>> _pathsByUrl = new(StringComparer.Ordinal);
     private readonly string _root;
     private readonly long _maxBytes;
@@ -393,23 +394,13 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
             (_, old) => { Interlocked.Add(ref _bytes, size - old.Size); return item; });
         lock (_pathsByUrl)
         {
-            var url = UrlOf(key);
+            var url = CacheKeys.UrlKey(key);
             if (!_pathsByUrl.TryGetValue(url, out var paths))
             {
                 _pathsByUrl[url] = paths = new HashSet<string>(StringComparer.Ordinal);
             }
             paths.Add(path);
         }
-    }
-
-    /// <summary>
-    /// The URL part of a key (before its rule or variant parts, <c>\n</c>-separated): what a URL
-    /// purge names. <see cref="_pathsByUrl"/> groups the entries' paths by it.
-    /// </summary>
-    private static string UrlOf(string key)
-    {
-        var cut = key.IndexOf('\n');
-        return cut < 0 ? key : key[..cut];
     }
 
     private string[] PathsOf(string url)
@@ -439,7 +430,7 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
             Interlocked.Add(ref _bytes, -old.Size);
             lock (_pathsByUrl)
             {
-                var url = UrlOf(old.Key);
+                var url = CacheKeys.UrlKey(old.Key);
                 if (_pathsByUrl.TryGetValue(url, out var paths) && paths.Remove(path) && paths.Count == 0)
                 {
                     _pathsByUrl.Remove(url);
