@@ -16,6 +16,12 @@ catch (ConfigurationException ex)
     Console.Error.WriteLine(ex.Message);
     return 1;
 }
+catch (Exception ex)
+{
+    // Whatever a check above missed still ends as what went wrong, exit 1, never a stack trace.
+    Console.Error.WriteLine($"EdgeCache cannot start: {ListenFailure.Messages(ex)}");
+    return 1;
+}
 
 if (commandLine.ValidateOnly)
 {
@@ -33,6 +39,12 @@ catch (Exception ex) when (ListenFailure.Describe(ex) is { } reason)
     // A port in use, an address that is not this machine's, https:// without a certificate: one
     // line saying which and what to do, exit 1; never a stack trace.
     Console.Error.WriteLine($"EdgeCache cannot start: {reason}");
+    await host.DisposeAsync();
+    return 1;
+}
+catch (Exception ex)
+{
+    Console.Error.WriteLine($"EdgeCache cannot start: {ListenFailure.Messages(ex)}");
     await host.DisposeAsync();
     return 1;
 }

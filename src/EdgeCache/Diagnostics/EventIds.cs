@@ -74,4 +74,8 @@ internal static class EventIds
 
     // Metrics
     public const int MetricsReadFailed = 8001;
+
+    // Configuration
+    public const int ConfigReloaded = 9001;
+    public const int ConfigReloadRejected = 9002;
 }

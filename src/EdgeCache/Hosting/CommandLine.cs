@@ -18,6 +18,12 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
     /// <summary><c>--version</c>: print <see cref="VersionText"/> and exit.</summary>
     public bool ShowVersion { get; init; }
 
+    /// <summary><c>--config FILE</c>: the settings file, instead of the current directory's <c>appsettings.json</c>.</summary>
+    public string? ConfigFile { get; init; }
+
+    /// <summary><c>--contentRoot DIR</c> (ASP.NET Core's switch): the folder of <c>appsettings.json</c> and relative paths.</summary>
+    public string? ContentRoot { get; init; }
+
     /// <summary>
     /// The single-word switches ASP.NET Core's host reads itself (<c>--urls</c>, ...). Any other
     /// <c>--word</c> that is not EdgeCache's is a mistake (<c>--orgin</c>): refused with a suggestion
@@ -25,9 +31,12 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
     /// (<c>--EdgeCache:Cache:MaxObjectBytes=1024</c>) are configuration and always pass.
     /// </summary>
     private static readonly string[] HostSwitches =
-        ["--urls", "--environment", "--contentRoot", "--applicationName", "--AllowedHosts", "--http_ports", "--https_ports"];
+        ["--urls", "--environment", "--applicationName", "--AllowedHosts", "--http_ports", "--https_ports"];
 
     private static readonly string[] Flags = ["--validate-config", "--demo-origin", "--help", "--version"];
+
+    /// <summary>Switches that name where the configuration is; read here, not configuration keys.</summary>
+    private static readonly string[] Locations = ["--config", "--contentRoot"];
     /// <summary>Switches that take a value, and the configuration key each one sets.</summary>
     public static readonly IDictionary<string, string> Switches = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
     {
@@ -44,6 +53,7 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
         var passed = new List<string>();
         var errors = new List<string>();
         bool validate = false, demo = false, help = false, version = false;
+        string? configFile = null, contentRoot = null;
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -67,6 +77,23 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
             if (name.Equals("--version", StringComparison.OrdinalIgnoreCase))
             {
                 version = true;
+                continue;
+            }
+            if (Locations.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                var value = eq > 0 ? arg[(eq + 1)..] : i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null;
+                if (string.IsNullOrWhiteSpace(value))
+                {
+                    errors.Add($"{name}: needs a value, e.g. {name} {Example(name)}");
+                }
+                else if (name.Equals("--config", StringComparison.OrdinalIgnoreCase))
+                {
+                    configFile = value;
+                }
+                else
+                {
+                    contentRoot = value;
+                }
                 continue;
             }
             if (name.StartsWith("--", StringComparison.Ordinal) && !name.Contains(':') && !Switches.ContainsKey(name)
@@ -96,7 +123,10 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
                 }
             }
         }
-        return new CommandLine([.. passed], validate, demo, errors) { ShowHelp = help, ShowVersion = version };
+        return new CommandLine([.. passed], validate, demo, errors)
+        {
+            ShowHelp = help, ShowVersion = version, ConfigFile = configFile, ContentRoot = contentRoot,
+        };
     }
 
     /// <summary>The known switch nearest to a misspelt one (at most two edits away, or one a prefix of the other), else null.</summary>
@@ -104,7 +134,7 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
     {
         string? best = null;
         var bestDistance = int.MaxValue;
-        foreach (var known in Switches.Keys.Concat(HostSwitches).Concat(Flags))
+        foreach (var known in Switches.Keys.Concat(HostSwitches).Concat(Flags).Concat(Locations))
         {
             var (a, b) = (name.ToLowerInvariant(), known.ToLowerInvariant());
             var distance = a.Length > 4 && (b.StartsWith(a, StringComparison.Ordinal) || a.StartsWith(b, StringComparison.Ordinal)) ? 1 : EditDistance(a, b);
@@ -148,6 +178,9 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
 
         Usage: EdgeCache [switches] [--Section:Key=value ...]
 
+          --config FILE            the settings file (default: appsettings.json in the current folder,
+                                   or the nearest folder above with one); relative paths in it are
+                                   relative to its folder
           --origin URL             the origin to cache (EdgeCache:Origin)
           --backup-origin URL      a backup origin, used when every primary is down (EdgeCache:BackupOrigin)
           --urls URLS              public listener(s), e.g. http://0.0.0.0:8080 (ASP.NET Core's urls)
@@ -163,7 +196,7 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
 
         Any configuration key can be given as --Section:Key=value (for example
         --EdgeCache:Cache:MaxObjectBytes=16777216) or as an environment variable (EdgeCache__Cache__MaxObjectBytes).
-        appsettings.json is read from the current folder, or the nearest folder above it that has one.
+        A changed settings file is checked as at start and applied only when valid.
         Every key, its default and what it does:
         README.md, "Configuration reference".
         """;
@@ -178,6 +211,8 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
         "--cache-dir" => "/var/cache/edgecache",
         "--health-path" => "/health",
         "--redis" => "127.0.0.1:6379",
+        "--config" => "/etc/edgecache/appsettings.json",
+        "--contentRoot" => "/srv/edgecache",
         _ => "http://127.0.0.1:9091",
     };
 

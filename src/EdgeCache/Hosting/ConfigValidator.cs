@@ -7,6 +7,7 @@ using EdgeCache.Caching.Stores;
 using EdgeCache.Degraded;
 using EdgeCache.Rules;
 using Microsoft.Extensions.Configuration;
+using Yarp.ReverseProxy.Configuration;
 
 namespace EdgeCache.Hosting;
 
@@ -30,6 +31,11 @@ internal static class ConfigValidator
         ["OriginProtection"] = typeof(Protection.OriginProtectionOptions),
     };
 
+    /// <summary>
+    /// Every problem of the configuration in one list: values that do not parse or keys nobody
+    /// reads first, then the checks of values and cross-references, with each unparsable value
+    /// taken at its default so that one run reports everything.
+    /// </summary>
     public static IReadOnlyList<string> Validate(IConfiguration configuration)
     {
         var errors = new List<string>();
@@ -46,12 +52,22 @@ internal static class ConfigValidator
             }
             else
             {
-                errors.Add($"{child.Path}: unknown setting; known settings are {string.Join(", ", KnownTopLevel())}");
+                errors.Add(Unknown(child, KnownTopLevel()));
             }
+        }
+        var proxySection = string.IsNullOrWhiteSpace(root["Origin"]);
+        if (proxySection)
+        {
+            CheckShape(configuration.GetSection("ReverseProxy"), typeof(ProxySection), errors);
         }
         if (errors.Count > 0)
         {
-            return errors; // the semantic checks below assume well-typed values
+            // The checks below bind the options; what does not parse is left out of them (its default stands in).
+            var unusable = errors.Select(e => e[..e.IndexOf(": ", StringComparison.Ordinal)]).ToList();
+            configuration = new ConfigurationBuilder().AddInMemoryCollection(configuration.AsEnumerable()
+                .Where(pair => !unusable.Any(path => pair.Key.Equals(path, StringComparison.OrdinalIgnoreCase)
+                    || pair.Key.StartsWith(path + ":", StringComparison.OrdinalIgnoreCase)))).Build();
+            root = configuration.GetSection(EdgeCacheOptions.Section);
         }
 
         var options = new EdgeCacheOptions();
@@ -186,7 +202,7 @@ internal static class ConfigValidator
             }
         }
 
-        if (string.IsNullOrWhiteSpace(options.Origin))
+        if (proxySection)
         {
             ValidateReverseProxy(configuration.GetSection("ReverseProxy"), errors);
         }
@@ -231,11 +247,60 @@ internal static class ConfigValidator
             {
                 CheckHttpUri($"{destination.Path}:Address", destination["Address"], errors);
             }
+            KnownName(cluster, "LoadBalancingPolicy", LoadBalancingPolicyNames, errors);
+            KnownName(cluster, "SessionAffinity:Policy", AffinityPolicyNames, errors);
+            KnownName(cluster, "SessionAffinity:FailurePolicy", AffinityFailurePolicyNames, errors);
+            KnownName(cluster, "HealthCheck:Active:Policy", ActiveHealthPolicyNames, errors);
+            KnownName(cluster, "HealthCheck:Passive:Policy", PassiveHealthPolicyNames, errors);
             if (cluster["HealthCheck:AvailableDestinationsPolicy"] is { } policy
                 && !string.Equals(policy, Origin.OriginHealth.PolicyName, StringComparison.OrdinalIgnoreCase))
             {
                 errors.Add($"{cluster.Path}:HealthCheck:AvailableDestinationsPolicy: \"{policy}\" would hide origin health from EdgeCache's degraded mode; remove it (EdgeCache uses primaries, then backups, then its cache)");
             }
+        }
+    }
+
+    /// <summary>
+    /// The shape of YARP's <c>ReverseProxy</c> section: YARP's own configuration types, routes
+    /// and clusters named by their keys (so <c>RouteId</c> and <c>ClusterId</c> are not settings).
+    /// </summary>
+    private sealed class ProxySection
+    {
+        public Dictionary<string, RouteConfig>? Routes { get; set; }
+        public Dictionary<string, ClusterConfig>? Clusters { get; set; }
+    }
+
+    private static readonly HashSet<PropertyInfo> NamedByKey =
+        [typeof(RouteConfig).GetProperty(nameof(RouteConfig.RouteId))!, typeof(ClusterConfig).GetProperty(nameof(ClusterConfig.ClusterId))!];
+
+    // The policies a cluster may name: YARP's own and EdgeCache's (a misspelt one stops YARP from loading the configuration).
+    private static readonly string[] LoadBalancingPolicyNames =
+    [
+        Yarp.ReverseProxy.LoadBalancing.LoadBalancingPolicies.PowerOfTwoChoices, Yarp.ReverseProxy.LoadBalancing.LoadBalancingPolicies.RoundRobin,
+        Yarp.ReverseProxy.LoadBalancing.LoadBalancingPolicies.LeastRequests, Yarp.ReverseProxy.LoadBalancing.LoadBalancingPolicies.Random,
+        Yarp.ReverseProxy.LoadBalancing.LoadBalancingPolicies.FirstAlphabetical,
+    ];
+    private static readonly string[] AffinityPolicyNames =
+    [
+        Yarp.ReverseProxy.SessionAffinity.SessionAffinityConstants.Policies.HashCookie, Yarp.ReverseProxy.SessionAffinity.SessionAffinityConstants.Policies.Cookie,
+        Yarp.ReverseProxy.SessionAffinity.SessionAffinityConstants.Policies.ArrCookie, Yarp.ReverseProxy.SessionAffinity.SessionAffinityConstants.Policies.CustomHeader,
+    ];
+    private static readonly string[] AffinityFailurePolicyNames =
+    [
+        Yarp.ReverseProxy.SessionAffinity.SessionAffinityConstants.FailurePolicies.Redistribute,
+        Yarp.ReverseProxy.SessionAffinity.SessionAffinityConstants.FailurePolicies.Return503Error,
+    ];
+    private static readonly string[] ActiveHealthPolicyNames =
+        [Origin.LiveOriginHealthPolicy.PolicyName, Yarp.ReverseProxy.Health.HealthCheckConstants.ActivePolicy.ConsecutiveFailures];
+    private static readonly string[] PassiveHealthPolicyNames =
+        [Origin.OriginFailuresHealthPolicy.PolicyName, Yarp.ReverseProxy.Health.HealthCheckConstants.PassivePolicy.TransportFailureRate];
+
+    private static void KnownName(IConfigurationSection cluster, string key, string[] known, List<string> errors)
+    {
+        if (cluster[key] is { Length: > 0 } name && !known.Contains(name, StringComparer.OrdinalIgnoreCase))
+        {
+            var near = known.FirstOrDefault(k => CommandLine.IsNear(name, k));
+            errors.Add($"{cluster.Path}:{key}: \"{name}\" is not a policy{(near is null ? "" : $"; did you mean {near}?")} (known: {string.Join(", ", known)})");
         }
     }
 
@@ -255,6 +320,18 @@ internal static class ConfigValidator
             }
             return;
         }
+        if (DictionaryValueType(type) is { } valueType)
+        {
+            if (section.Value is not null && !section.GetChildren().Any())
+            {
+                errors.Add($"{section.Path}: expected a section (a JSON object), found a value");
+            }
+            foreach (var item in section.GetChildren())
+            {
+                CheckValue(item, valueType, errors);
+            }
+            return;
+        }
         if (section.Value is not null && !section.GetChildren().Any())
         {
             errors.Add($"{section.Path}: expected a section with settings ({string.Join(", ", PropertyNames(type))}), found a value");
@@ -263,9 +340,11 @@ internal static class ConfigValidator
         foreach (var child in section.GetChildren())
         {
             var property = type.GetProperty(child.Key, BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
-            if (property is null)
+            if (property is null || NamedByKey.Contains(property))
             {
-                errors.Add($"{child.Path}: unknown setting; known settings are {string.Join(", ", PropertyNames(type))}");
+                errors.Add(property is null
+                    ? Unknown(child, PropertyNames(type))
+                    : $"{child.Path}: not a setting; a {(property.DeclaringType == typeof(RouteConfig) ? "route" : "cluster")} is named by its key (\"{section.Key}\"), remove it");
                 continue;
             }
             CheckValue(child, property.PropertyType, errors);
@@ -275,7 +354,21 @@ internal static class ConfigValidator
     private static void CheckValue(IConfigurationSection section, Type type, List<string> errors)
     {
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
-        if (underlying == typeof(string) || underlying.IsPrimitive || underlying == typeof(TimeSpan))
+        if (underlying.IsEnum && underlying.IsDefined(typeof(FlagsAttribute), false))
+        {
+            // YARP reads a set of flags (SslProtocols) as a list of names only; a single value would be ignored.
+            if (section.Value is not null && !section.GetChildren().Any())
+            {
+                errors.Add($"{section.Path}: expected a list of names, e.g. [ \"{Enum.GetNames(underlying).Last()}\" ]");
+                return;
+            }
+            foreach (var item in section.GetChildren())
+            {
+                CheckScalar(item.Path, item.Value, underlying, errors);
+            }
+            return;
+        }
+        if (IsScalar(underlying))
         {
             if (section.GetChildren().Any())
             {
@@ -287,6 +380,9 @@ internal static class ConfigValidator
         }
         CheckShape(section, type, errors);
     }
+
+    private static bool IsScalar(Type type) =>
+        type == typeof(string) || type.IsPrimitive || type.IsEnum || type == typeof(TimeSpan) || type == typeof(Version) || type == typeof(Uri);
 
     private static void CheckScalar(string path, string? value, Type type, List<string> errors)
     {
@@ -301,27 +397,52 @@ internal static class ConfigValidator
             _ when type == typeof(long) => long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out _),
             _ when type == typeof(double) => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _),
             _ when type == typeof(TimeSpan) => TimeSpan.TryParse(value, CultureInfo.InvariantCulture, out _),
+            // YARP reads "2" as 2.0.
+            _ when type == typeof(Version) => Version.TryParse(value.Contains('.') ? value : value + ".0", out _),
+            _ when type == typeof(Uri) => Uri.TryCreate(value, UriKind.Absolute, out _),
+            _ when type.IsEnum => Enum.TryParse(type, value, ignoreCase: true, out var parsed) && Enum.IsDefined(type, parsed!) && !int.TryParse(value, out _),
             _ => true,
         };
         if (!ok)
         {
-            errors.Add($"{path}: \"{value}\" is not {Describe(type)}");
+            errors.Add(type.IsEnum && Enum.GetNames(type).FirstOrDefault(name => CommandLine.IsNear(value, name)) is { } near
+                ? $"{path}: \"{value}\" is not {Describe(type)}; did you mean {near}?"
+                : $"{path}: \"{value}\" is not {Describe(type)}");
         }
+    }
+
+    /// <summary>An unknown key, with the known key it most likely stands for.</summary>
+    private static string Unknown(IConfigurationSection section, IEnumerable<string> known)
+    {
+        var names = known.ToList();
+        return names.FirstOrDefault(name => CommandLine.IsNear(section.Key, name)) is { } near
+            ? $"{section.Path}: unknown setting; did you mean {near}? (known settings are {string.Join(", ", names)})"
+            : $"{section.Path}: unknown setting; known settings are {string.Join(", ", names)}";
     }
 
     private static string Describe(Type type) => type switch
     {
         _ when type == typeof(bool) => "true or false",
+        _ when type == typeof(Version) => "an HTTP version, e.g. \"1.1\" or \"2\"",
+        _ when type == typeof(Uri) => "an absolute URL, e.g. http://proxy.example.net:3128",
+        _ when type.IsEnum => $"one of {string.Join(", ", Enum.GetNames(type))}",
         _ when type == typeof(TimeSpan) => "a duration; write [d.]hh:mm:ss, e.g. \"00:05:00\" for five minutes",
         _ when type == typeof(double) => "a number, e.g. 0.1",
         _ => "a whole number, e.g. 268435456",
     };
 
     private static Type? ListItemType(Type type) =>
-        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) ? type.GetGenericArguments()[0] : null;
+        type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(List<>) || type.GetGenericTypeDefinition() == typeof(IReadOnlyList<>))
+            ? type.GetGenericArguments()[0]
+            : null;
+
+    private static Type? DictionaryValueType(Type type) =>
+        type.IsGenericType && (type.GetGenericTypeDefinition() == typeof(Dictionary<,>) || type.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>))
+            ? type.GetGenericArguments()[1]
+            : null;
 
     private static IEnumerable<string> PropertyNames(Type type) =>
-        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name);
+        type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => !NamedByKey.Contains(p)).Select(p => p.Name);
 
     private static IEnumerable<string> KnownTopLevel() =>
         PropertyNames(typeof(EdgeCacheOptions)).Concat(EdgeCacheSections.Keys);

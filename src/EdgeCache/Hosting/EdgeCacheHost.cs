@@ -54,18 +54,24 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         {
             throw new ConfigurationException(commandLine.Errors);
         }
+        var settings = SettingsLocation.Find(commandLine, contentRoot);
+        if (settings.Errors.Count > 0)
+        {
+            throw new ConfigurationException(settings.Errors);
+        }
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = commandLine.ConfigurationArgs,
-            ContentRootPath = contentRoot ?? CommandLine.FindContentRoot(Directory.GetCurrentDirectory()),
+            ContentRootPath = settings.ContentRoot,
         });
+        var files = settings.UseCheckedFiles(builder.Configuration);
         // ASP.NET Core added the command line without EdgeCache's switches; added again with them, last, it
         // still outranks appsettings.json and environment variables as the command line always does.
         commandLine.AddTo(builder.Configuration);
         var configuration = builder.Configuration;
-        var errors = ConfigValidator.Validate(configuration).ToList();
-        var templatesPath = Path.Combine(builder.Environment.ContentRootPath,
-            configuration[$"{DegradedOptions.Section}:{nameof(DegradedOptions.TemplatesPath)}"] ?? new DegradedOptions().TemplatesPath);
+        var errors = files.Select(f => f.LoadError).OfType<string>().ToList();
+        errors.AddRange(ConfigValidator.Validate(configuration));
+        var templatesPath = settings.TemplatesPath(configuration[$"{DegradedOptions.Section}:{nameof(DegradedOptions.TemplatesPath)}"]);
         if (commandLine.ValidateOnly)
         {
             // Every template's every error in the same list. A normal start compiles them in the
@@ -113,6 +119,14 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         configureServices?.Invoke(services);
 
         var proxy = builder.Build();
+        // YARP's own checks (route patterns, transforms, ...) with the proxy's own validator, before
+        // YARP meets the section: refused at start it is an unhandled exception, not a list.
+        var proxyErrors = ProxyConfigCheck.Validate(proxyConfig, proxy.Services);
+        if (proxyErrors.Count > 0)
+        {
+            ((IDisposable)proxy).Dispose();
+            throw new ConfigurationException(proxyErrors);
+        }
         // Malformed requests end here, and the request is shaped as it will be keyed and forwarded.
         proxy.UseMiddleware<RequestGuardMiddleware>();
         if (clientRateLimit)
@@ -133,9 +147,51 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         // No route took it (a host no site is configured for): EdgeCache's 404, not routing's empty one.
         proxy.MapFallback("{**path}", (HttpContext context, ILogger<RequestGuardMiddleware> logger) => RequestGuardMiddleware.UnknownSiteAsync(context, logger));
 
+        // From now on a changed appsettings.json is checked the same way before it is applied.
+        var configLog = proxy.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeCache.Configuration");
+        foreach (var file in files)
+        {
+            file.Logger = configLog;
+            file.Check = (changed, data) => CheckChange(configuration, changed, data, usesProxySection: string.IsNullOrWhiteSpace(options.Origin), proxy.Services);
+        }
+
         var demo = commandLine.DemoOrigin ? new DemoOrigin(DemoOrigin.DefaultUrl) : null;
         var management = BuildManagement(options, builder.Environment.ContentRootPath, proxy);
         return new EdgeCacheHost(proxy, management, demo);
+    }
+
+    /// <summary>
+    /// Every problem of the configuration a changed file would make: that file's new keys in its
+    /// place among the others (environment variables and the command line still outrank it),
+    /// checked as at start-up.
+    /// </summary>
+    private static IReadOnlyList<string> CheckChange(IConfigurationRoot configuration, CheckedJsonFile changed, IDictionary<string, string?> data,
+        bool usesProxySection, IServiceProvider services)
+    {
+        var candidate = new ConfigurationBuilder();
+        foreach (var provider in configuration.Providers)
+        {
+            candidate.AddInMemoryCollection(ReferenceEquals(provider, changed.Current) ? data : Flatten(provider, null).ToList());
+        }
+        var next = candidate.Build();
+        var errors = ConfigValidator.Validate(next);
+        return errors.Count == 0 && usesProxySection ? ProxyConfigCheck.Validate(next.GetSection("ReverseProxy"), services) : errors;
+    }
+
+    private static IEnumerable<KeyValuePair<string, string?>> Flatten(IConfigurationProvider provider, string? parent)
+    {
+        foreach (var key in provider.GetChildKeys([], parent).Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            var path = parent is null ? key : ConfigurationPath.Combine(parent, key);
+            if (provider.TryGet(path, out var value))
+            {
+                yield return new(path, value);
+            }
+            foreach (var child in Flatten(provider, path))
+            {
+                yield return child;
+            }
+        }
     }
 
     private const string RequestLogCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
@@ -160,6 +216,12 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
     private static WebApplication BuildManagement(EdgeCacheOptions options, string contentRoot, WebApplication proxy)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = contentRoot, Args = [] });
+        // Its settings are EdgeCache's (ManagementUrls); the settings file is the proxy's, and its
+        // Kestrel endpoints, say, must not open twice.
+        foreach (var file in builder.Configuration.Sources.OfType<Microsoft.Extensions.Configuration.Json.JsonConfigurationSource>().ToList())
+        {
+            builder.Configuration.Sources.Remove(file);
+        }
         builder.WebHost.UseUrls(options.ManagementUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(proxy.Services.GetRequiredService<ILoggerFactory>());

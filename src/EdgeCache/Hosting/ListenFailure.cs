@@ -29,4 +29,28 @@ internal static class ListenFailure
             _ => null,
         };
     }
+
+    /// <summary>An unexpected start-up failure in one line: its message and those of the exceptions inside it.</summary>
+    public static string Messages(Exception exception)
+    {
+        var messages = new List<string>();
+        void Add(Exception e)
+        {
+            var message = e.Message.ReplaceLineEndings(" ");
+            if (!messages.Any(m => m.Contains(message, StringComparison.Ordinal)))
+            {
+                messages.Add(message);
+            }
+            if (e is AggregateException aggregate)
+            {
+                aggregate.InnerExceptions.ToList().ForEach(Add);
+            }
+            else if (e.InnerException is { } inner)
+            {
+                Add(inner);
+            }
+        }
+        Add(exception);
+        return string.Join(" ", messages);
+    }
 }

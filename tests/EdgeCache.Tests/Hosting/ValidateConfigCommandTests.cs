@@ -98,6 +98,96 @@ public sealed class ValidateConfigCommandTests
         Assert.Contains("Kestrel:Certificates:Default:Path", line);
     }
 
+    [Fact]
+    public async Task ValidateConfig_ReverseProxyAndEdgeCacheMistakes_EveryOneInOneRun()
+    {
+        var dir = TempDirectory.Create("edgecache-proxy-section");
+        await File.WriteAllTextAsync(Path.Combine(dir, "appsettings.json"), """
+            { "EdgeCache": { "Cache": { "MaxObjectBytes": "big" }, "Rules": [ { "Paths": [ "news/*" ] } ] },
+              "ReverseProxy": {
+                "Routes": { "site": { "ClusterId": "sitee", "Match": { "Pathh": "{**catch-all}" } } },
+                "Clusters": { "site": { "LoadBalancingPolicy": "RoundRobbin",
+                                        "HealthCheck": { "Active": { "Interval": "2s" } },
+                                        "Destinations": { "d1": { "Address": "http://127.0.0.1:9100/" } } } } } }
+            """);
+
+        var (exitCode, _, error) = await RunAsync(dir, "--validate-config");
+
+        // Was: the type error alone, then the rule only once it was fixed, then an unhandled exception (exit 134).
+        Assert.Equal(1, exitCode);
+        Assert.Contains("EdgeCache:Cache:MaxObjectBytes: \"big\" is not a whole number", error);
+        Assert.Contains("EdgeCache:Rules:0:Paths: \"news/*\" does not start with '/'", error);
+        Assert.Contains("ReverseProxy:Routes:site:Match:Pathh: unknown setting; did you mean Path?", error);
+        Assert.Contains("ReverseProxy:Routes:site:ClusterId: \"sitee\" is not a cluster", error);
+        Assert.Contains("ReverseProxy:Clusters:site:LoadBalancingPolicy: \"RoundRobbin\" is not a policy; did you mean RoundRobin?", error);
+        Assert.Contains("ReverseProxy:Clusters:site:HealthCheck:Active:Interval: \"2s\" is not a duration", error);
+        Assert.DoesNotContain("   at ", error);
+    }
+
+    [Fact]
+    public async Task Start_RouteYarpRefuses_ListedExit1_NotAnUnhandledException()
+    {
+        var dir = TempDirectory.Create("edgecache-route");
+        await File.WriteAllTextAsync(Path.Combine(dir, "appsettings.json"), """
+            { "ReverseProxy": {
+                "Routes": { "site": { "ClusterId": "site", "Match": { "Path": "/{**rest", "Methods": [ "GETT" ] } } },
+                "Clusters": { "site": { "Destinations": { "d1": { "Address": "http://127.0.0.1:9/" } } } } } }
+            """);
+
+        var (exitCode, output, error) = await RunAsync(dir, "--urls", "http://127.0.0.1:0", "--management-urls", "http://127.0.0.1:0");
+
+        Assert.Equal(1, exitCode); // was 134
+        Assert.Contains("ReverseProxy:Routes:site: Invalid path '/{**rest'", error);
+        Assert.Contains("ReverseProxy:Routes:site: Unsupported HTTP method 'GETT'", error);
+        Assert.DoesNotContain("   at ", error);
+        Assert.DoesNotContain("EdgeCache proxy on", output);
+    }
+
+    [Fact]
+    public async Task ConfigSwitch_ReadsTheNamedFile_FromAnyFolder()
+    {
+        var site = TempDirectory.Create("edgecache-site");
+        var elsewhere = TempDirectory.Create("edgecache-cwd");
+        await File.WriteAllTextAsync(Path.Combine(elsewhere, "appsettings.json"), """{ "EdgeCache": { "Origin": "http://127.0.0.1:9100" } }""");
+        var file = Path.Combine(site, "site.json");
+        await File.WriteAllTextAsync(file, """{ "EdgeCache": { "Origin": "http://127.0.0.1:9100", "Cache": { "MaxObjectBytes": "big" } } }""");
+
+        var (exitCode, _, error) = await RunAsync(elsewhere, "--config", file, "--validate-config");
+
+        Assert.Equal(1, exitCode); // the named file, not the current folder's valid one
+        Assert.Contains("EdgeCache:Cache:MaxObjectBytes: \"big\"", error);
+
+        await File.WriteAllTextAsync(file, """{ "EdgeCache": { "Origin": "http://127.0.0.1:9100" } }""");
+        var (valid, output, _) = await RunAsync(elsewhere, "--config", file, "--validate-config");
+        Assert.Equal(0, valid);
+        Assert.Contains("Configuration is valid", output);
+        Assert.True(Directory.Exists(Path.Combine(site, "cache")), "relative paths in the file are relative to its folder");
+        Assert.False(Directory.Exists(Path.Combine(elsewhere, "cache")));
+    }
+
+    [Fact]
+    public async Task ConfigSwitch_MissingFile_SaysSo_Exit1()
+    {
+        var dir = TempDirectory.Create("edgecache-missing");
+
+        var (exitCode, _, error) = await RunAsync(dir, "--config", "nowhere/appsettings.json", "--validate-config");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("--config nowhere/appsettings.json: no such file", error);
+    }
+
+    [Fact]
+    public async Task ContentRootSwitch_Honoured()
+    {
+        var root = TempDirectory.Create("edgecache-root");
+        await File.WriteAllTextAsync(Path.Combine(root, "appsettings.json"), """{ "EdgeCache": { "Origin": "not a url" } }""");
+
+        var (exitCode, _, error) = await RunAsync(TempDirectory.Create("edgecache-cwd"), "--contentRoot", root, "--validate-config");
+
+        Assert.Equal(1, exitCode); // was silently ignored: the current folder's (absent) settings were used
+        Assert.Contains("EdgeCache:Origin: \"not a url\"", error);
+    }
+
     private static async Task<string> ConfigWithTemplates(params (string Name, string Text)[] templates)
     {
         var dir = TempDirectory.Create("edgecache-validate");

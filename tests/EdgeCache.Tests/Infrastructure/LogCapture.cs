@@ -7,6 +7,7 @@ namespace EdgeCache.Tests.Infrastructure;
 internal sealed class LogCapture : ILoggerProvider
 {
     private readonly ConcurrentQueue<Entry> _entries = new();
+    private TaskCompletionSource _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public sealed record Entry(string Category, LogLevel Level, EventId EventId, string Message, Exception? Exception);
 
@@ -14,6 +15,21 @@ internal sealed class LogCapture : ILoggerProvider
 
     /// <summary>The messages of the events with <paramref name="eventId"/>.</summary>
     public IReadOnlyList<string> Messages(int eventId) => _entries.Where(e => e.EventId.Id == eventId).Select(e => e.Message).ToList();
+
+    /// <summary>Waits for an event with <paramref name="eventId"/> whose message satisfies <paramref name="match"/> (any, when null).</summary>
+    public async Task<Entry> WaitForAsync(int eventId, Func<string, bool>? match = null, TimeSpan? timeout = null)
+    {
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var next = Volatile.Read(ref _logged).Task;
+            if (_entries.FirstOrDefault(e => e.EventId.Id == eventId && (match is null || match(e.Message))) is { } entry)
+            {
+                return entry;
+            }
+            await next.WaitAsync(deadline.Token);
+        }
+    }
 
     public ILogger<T> CreateLogger<T>() => new Logger<T>(new LoggerFactory([this]));
 
@@ -29,7 +45,10 @@ internal sealed class LogCapture : ILoggerProvider
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
             capture._entries.Enqueue(new Entry(category, logLevel, eventId, formatter(state, exception), exception));
+            Interlocked.Exchange(ref capture._logged, new(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
     }
 }

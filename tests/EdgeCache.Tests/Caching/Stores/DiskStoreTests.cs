@@ -251,13 +251,16 @@ public sealed class DiskStoreTests
         }
         File.SetUnixFileMode(unreadable, UnixFileMode.None);
 
+        // A home of its own (ASP.NET Core keeps its data-protection keys there), not inside the cache folder.
+        var home = TempDirectory.Create("disk-unreadable-home");
+        File.SetUnixFileMode(home, (UnixFileMode)0b111_111_111);
         var start = new ProcessStartInfo("setpriv")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             WorkingDirectory = path,
         };
-        foreach (var argument in (string[])["--reuid=65534", "--regid=65534", "--clear-groups", "env", $"HOME={path}",
+        foreach (var argument in (string[])["--reuid=65534", "--regid=65534", "--clear-groups", "env", $"HOME={home}",
             "dotnet", Path.Combine(AppContext.BaseDirectory, "EdgeCache.dll"), "--origin", "http://127.0.0.1:9",
             "--urls", "http://127.0.0.1:0", "--management-urls", "http://127.0.0.1:0", "--cache-dir", path])
         {

@@ -1,0 +1,180 @@
+using System.Text.Json;
+using EdgeCache.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Primitives;
+
+namespace EdgeCache.Hosting;
+
+/// <summary>
+/// <c>appsettings.json</c> as a configuration source that only ever publishes a configuration
+/// that passes validation. When the file changes, the whole configuration it would make (this
+/// file under the environment variables and the command line, as always) is checked first
+/// (<see cref="Check"/>); a file that is not JSON, is gone, or fails a check is logged with every
+/// problem and the previous configuration stays in force, as YARP does with a bad proxy config.
+/// ASP.NET Core's own JSON source would instead publish an empty configuration for a half-saved
+/// file, and bind whatever parses of a bad one.
+/// </summary>
+internal sealed partial class CheckedJsonFile(string path, bool optional, bool watch) : IConfigurationSource
+{
+    /// <summary>Whether a missing file is fine (<c>appsettings.{Environment}.json</c>) rather than an error.</summary>
+    public bool Optional { get; } = optional;
+
+    /// <summary>Whether changes to the file are read while running.</summary>
+    public bool Watch { get; } = watch;
+
+    /// <summary>The full path of the file.</summary>
+    public string Path { get; } = System.IO.Path.GetFullPath(path);
+
+    /// <summary>Why the file could not be read at start (not JSON, missing though required); null when it was.</summary>
+    public string? LoadError => _provider?.LoadError;
+
+    /// <summary>
+    /// Validates the configuration a changed file would make, given its new keys; returns every
+    /// problem (empty when it may be published). Set once the host is built; until then changes wait.
+    /// </summary>
+    public Func<CheckedJsonFile, IDictionary<string, string?>, IReadOnlyList<string>>? Check { get; set; }
+
+    public ILogger? Logger { get; set; }
+
+    private Provider? _provider;
+
+    /// <summary>The provider this source last built (the configuration manager builds it again whenever its sources change).</summary>
+    public IConfigurationProvider? Current => _provider;
+
+    public IConfigurationProvider Build(IConfigurationBuilder builder) => _provider = new Provider(this);
+
+    /// <summary>Reads the file: its keys, flattened as configuration keys, or why it cannot be read.</summary>
+    internal static (Dictionary<string, string?>? Data, string? Error) Read(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            if (stream.Length == 0)
+            {
+                // An editor truncates before it writes: an empty file is a half-saved one, not an empty configuration.
+                return (null, $"{path}: the file is empty");
+            }
+            // The JSON provider's own parser, so keys come out exactly as at start (an empty array is a key with no value).
+            var parser = new JsonParser();
+            parser.Load(stream);
+            var data = new Dictionary<string, string?>(parser.Keys, StringComparer.OrdinalIgnoreCase);
+            return (data, null);
+        }
+        catch (FileNotFoundException)
+        {
+            return (null, $"{path}: no such file");
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return (null, $"{path}: no such file");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (null, $"{path}: cannot be read ({ex.Message})");
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException or InvalidDataException)
+        {
+            var json = ex as JsonException ?? ex.InnerException as JsonException;
+            var where = json?.LineNumber is { } line ? $" at line {line + 1}" : "";
+            return (null, $"{path}: not valid JSON{where}: {(json ?? ex).Message.Split(" Path:")[0].Split(" LineNumber:")[0]}");
+        }
+    }
+
+    private sealed class JsonParser() : Microsoft.Extensions.Configuration.Json.JsonStreamConfigurationProvider(new() { })
+    {
+        public IDictionary<string, string?> Keys => Data;
+    }
+
+    private sealed partial class Provider : ConfigurationProvider, IDisposable
+    {
+        /// <summary>Editors write a file in several steps; a change is read once they are done.</summary>
+        private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(250);
+
+        private readonly CheckedJsonFile _source;
+        private readonly PhysicalFileProvider? _files;
+        private readonly IDisposable? _watch;
+        private readonly Timer? _settle;
+        private readonly Lock _reloading = new();
+
+        public Provider(CheckedJsonFile source)
+        {
+            _source = source;
+            if (source.Watch && Directory.Exists(System.IO.Path.GetDirectoryName(source.Path)))
+            {
+                _files = new PhysicalFileProvider(System.IO.Path.GetDirectoryName(source.Path)!);
+                _settle = new Timer(_ => Reload(), null, Timeout.Infinite, Timeout.Infinite);
+                var name = System.IO.Path.GetFileName(source.Path);
+                _watch = ChangeToken.OnChange(() => _files.Watch(name), () => _settle.Change(Settle, Timeout.InfiniteTimeSpan));
+            }
+        }
+
+        public string? LoadError { get; private set; }
+
+        public override void Load()
+        {
+            if (!File.Exists(_source.Path) && _source.Optional)
+            {
+                return;
+            }
+            var (data, error) = Read(_source.Path);
+            LoadError = error;
+            if (data is not null)
+            {
+                Data = data;
+            }
+        }
+
+        private void Reload()
+        {
+            lock (_reloading)
+            {
+                if (_source.Check is not { } check)
+                {
+                    return;
+                }
+                var (data, error) = !File.Exists(_source.Path) && _source.Optional && Data.Count == 0
+                    ? (new Dictionary<string, string?>(), null)
+                    : Read(_source.Path);
+                IReadOnlyList<string> problems = data is null ? [error!] : check(_source, data);
+                if (problems.Count > 0)
+                {
+                    if (_source.Logger is { } logger)
+                    {
+                        Rejected(logger, _source.Path, problems.Count, string.Join(Environment.NewLine, problems.Select(p => "  " + p)));
+                    }
+                    return;
+                }
+                if (Same(Data, data!))
+                {
+                    return; // saved without a change
+                }
+                Data = data!;
+                OnReload();
+                if (_source.Logger is { } log)
+                {
+                    Reloaded(log, _source.Path);
+                }
+            }
+        }
+
+        private static bool Same(IDictionary<string, string?> a, IDictionary<string, string?> b) =>
+            a.Count == b.Count && a.All(pair => b.TryGetValue(pair.Key, out var value) && string.Equals(value, pair.Value, StringComparison.Ordinal));
+
+        public void Dispose()
+        {
+            _watch?.Dispose();
+            _settle?.Dispose();
+            _files?.Dispose();
+        }
+
+        [LoggerMessage(EventId = EventIds.ConfigReloadRejected, EventName = nameof(EventIds.ConfigReloadRejected), Level = LogLevel.Error,
+            Message = "{File} changed but was not applied; the previous configuration stays in force. {Count} problem(s):\n{Problems}")]
+        private static partial void Rejected(ILogger logger, string file, int count, string problems);
+
+        [LoggerMessage(EventId = EventIds.ConfigReloaded, EventName = nameof(EventIds.ConfigReloaded), Level = LogLevel.Information,
+            Message = "{File} changed; the new configuration is in force")]
+        private static partial void Reloaded(ILogger logger, string file);
+    }
+}
