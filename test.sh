@@ -13,11 +13,13 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 # Debian packages the tests use: chromium (the browser checks of the error and status pages),
 # prometheus (promtool checks the /metrics output; a real Prometheus server scrapes it),
-# redis-server (the shared tier's tests start their own servers on free loopback ports and stop them).
+# redis-server (the shared tier's tests start their own servers on free loopback ports and stop them),
+# systemd (systemd-analyze verifies the README's unit file; nothing is started).
 apt_packages=()
 command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
 command -v chromium >/dev/null 2>&1 || apt_packages+=(chromium)
 command -v promtool >/dev/null 2>&1 || apt_packages+=(prometheus)
+command -v systemd-analyze >/dev/null 2>&1 || apt_packages+=(systemd)
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
   echo "test.sh: installing ${apt_packages[*]}"
