@@ -74,4 +74,8 @@ internal static class EventIds
 
     // Metrics
     public const int MetricsReadFailed = 8001;
+
+    // Status page
+    public const int NoticePosted = 9001;
+    public const int NoticeRemoved = 9002;
 }

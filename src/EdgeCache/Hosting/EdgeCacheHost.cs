@@ -122,7 +122,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         // Fresh hits in the memory tier are answered before routing; everything else is routed.
         proxy.UseMiddleware<EdgeCacheMiddleware>();
         proxy.UseRouting();
-        proxy.MapMethods(degraded.StatusPath, [HttpMethods.Get, HttpMethods.Head], (HttpContext context, StatusPage status) => status.WriteAsync(context));
+        proxy.MapMethods(degraded.StatusPath, [HttpMethods.Get, HttpMethods.Head], (HttpContext context, StatusPage status) => status.WriteAsync(context, everySite: false));
         proxy.MapReverseProxy(pipeline =>
         {
             pipeline.UseSessionAffinity();
@@ -165,6 +165,8 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         builder.Services.AddSingleton(proxy.Services.GetRequiredService<ILoggerFactory>());
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
+        var status = proxy.Services.GetRequiredService<StatusPage>();
+        app.MapMethods("/status", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => status.WriteAsync(context, everySite: true));
         var registry = proxy.Services.GetRequiredService<CollectorRegistry>();
         app.MapMetrics(settings => settings.Registry = registry);
         AdminEndpoints.Map(app, proxy.Services);

@@ -44,6 +44,6 @@ public sealed class BrowserTests : IAsyncLifetime
 
         Assert.Contains("<table>", dom);
         Assert.Contains("origin", dom);
-        Assert.Contains("Saved copies served in the last hour", dom);
+        Assert.Contains("Last 24 hours", dom);
     }
 }
