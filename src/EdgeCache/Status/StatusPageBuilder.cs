@@ -80,6 +80,7 @@ internal static class StatusPageBuilder
                 Ongoing = i.End is null,
                 For = StatusText.Duration((i.End ?? now) - i.Start),
                 StaleServed = i.StaleServed,
+                StaleServedText = i.StaleServed > 0 ? StatusText.SavedCopies(i.StaleServed) + " served" : null,
             }).ToArray(),
         };
     }

@@ -46,7 +46,7 @@ internal static class BuiltInPages
                 html.Append("<ul>");
                 foreach (var incident in site.Incidents)
                 {
-                    var stale = incident.StaleServed > 0 ? $", {incident.StaleServed} saved copies served" : "";
+                    var stale = incident.StaleServedText is { } served ? $", {E(served)}" : "";
                     html.Append(CultureInfo.InvariantCulture,
                         $"<li>{E(incident.Start)} to {E(incident.End)} ({E(incident.For)}): {E(incident.StateText)}{stale}</li>");
                 }

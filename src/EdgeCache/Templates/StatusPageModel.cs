@@ -115,4 +115,7 @@ public sealed class StatusIncidentModel
 
     /// <summary>Stale copies served while it lasted because the origin failed.</summary>
     public required long StaleServed { get; init; }
+
+    /// <summary>That in words (<c>12 saved copies served</c>); null when none was.</summary>
+    public required string? StaleServedText { get; init; }
 }
