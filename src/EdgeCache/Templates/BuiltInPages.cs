@@ -28,7 +28,11 @@ internal static class BuiltInPages
         foreach (var site in model.Sites)
         {
             html.Append(CultureInfo.InvariantCulture, $"<section class=\"site {E(site.State)}\"><h3>{E(site.Name)}</h3>");
-            html.Append(CultureInfo.InvariantCulture, $"<p><strong>{E(site.StateText)}</strong> for {E(site.For)} (since {E(site.Since)})</p><p>{E(site.Detail)}</p>");
+            html.Append(CultureInfo.InvariantCulture, $"<p><strong>{E(site.StateText)}</strong> for {E(site.For)} (since {E(site.Since)})</p>");
+            if (model.Sites.Count > 1)
+            {
+                html.Append(CultureInfo.InvariantCulture, $"<p>{E(site.Detail)}</p>"); // with one site, the summary is its detail
+            }
             html.Append("<table><thead><tr><th>Origin</th><th>State</th></tr></thead><tbody>");
             foreach (var origin in site.Origins)
             {

@@ -59,16 +59,15 @@ public sealed class PageRendererTests
         Summary = "summary " + Hostile,
         Degraded = true,
         StaleServedLastHour = 3,
-        Sites =
-        [
-            new StatusSiteModel
-            {
-                Name = "site " + Hostile, Hosts = [Hostile], State = Hostile, StateText = "state " + Hostile, Up = false, Degraded = true, OnBackup = false,
-                Since = Hostile, For = Hostile, Detail = "detail " + Hostile, CoveragePercent = null, StaleServedLastHour = 3,
-                Origins = [new StatusOriginModel { Name = "origin " + Hostile, Backup = false, Up = false, Reason = "reason " + Hostile, Since = Hostile, For = Hostile }],
-                Incidents = [new StatusIncidentModel { State = Hostile, StateText = "incident " + Hostile, Start = Hostile, End = "ongoing", Ongoing = true, For = Hostile, StaleServed = 3, StaleServedText = "3 saved copies served" }],
-            },
-        ],
+        Sites = [HostileSite(), HostileSite()], // several sites: each with its detail
+    };
+
+    private static StatusSiteModel HostileSite() => new()
+    {
+        Name = "site " + Hostile, Hosts = [Hostile], State = Hostile, StateText = "state " + Hostile, Up = false, Degraded = true, OnBackup = false,
+        Since = Hostile, For = Hostile, Detail = "detail " + Hostile, CoveragePercent = null, StaleServedLastHour = 3,
+        Origins = [new StatusOriginModel { Name = "origin " + Hostile, Backup = false, Up = false, Reason = "reason " + Hostile, Since = Hostile, For = Hostile }],
+        Incidents = [new StatusIncidentModel { State = Hostile, StateText = "incident " + Hostile, Start = Hostile, End = "ongoing", Ongoing = true, For = Hostile, StaleServed = 3, StaleServedText = "3 saved copies served" }],
     };
 
     [Theory]
