@@ -298,7 +298,7 @@ internal static partial class AdminEndpoints
         if (body.TryGetProperty("expires", out var expiresValue) && expiresValue.ValueKind != JsonValueKind.Null)
         {
             var given = expiresValue.ValueKind == JsonValueKind.String ? expiresValue.GetString()!.Trim() : "";
-            if (TimeSpan.TryParseExact(given, "c", CultureInfo.InvariantCulture, out var span) && !given.Contains('T'))
+            if (TimeSpan.TryParseExact(given, "c", CultureInfo.InvariantCulture, out var span))
             {
                 expires = now + span;
             }

@@ -122,7 +122,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         // Fresh hits in the memory tier are answered before routing; everything else is routed.
         proxy.UseMiddleware<EdgeCacheMiddleware>();
         proxy.UseRouting();
-        proxy.MapMethods(degraded.StatusPath, [HttpMethods.Get, HttpMethods.Head], (HttpContext context, StatusPage status) => status.WriteAsync(context, everySite: false));
+        proxy.MapMethods(degraded.StatusPath, [HttpMethods.Get, HttpMethods.Head], (HttpContext context, StatusPage status) => status.WriteAsync(context));
         proxy.MapReverseProxy(pipeline =>
         {
             pipeline.UseSessionAffinity();

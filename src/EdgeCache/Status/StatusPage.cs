@@ -46,7 +46,7 @@ internal sealed class StatusPage(OriginHealth health, StaleServedCounter staleSe
     }
 
     /// <param name="everySite">The management listener's page: every site, not the reader's.</param>
-    public async Task WriteAsync(HttpContext context, bool everySite)
+    public async Task WriteAsync(HttpContext context, bool everySite = false)
     {
         var host = everySite ? null : context.Request.Host.Host.ToLowerInvariant();
         var model = Model(host);
