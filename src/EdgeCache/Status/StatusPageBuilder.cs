@@ -112,7 +112,8 @@ internal static class StatusPageBuilder
             case SiteCondition.SomeDown:
                 var down = origins.Where(o => !o.Status.Up).Select(o => o.Name).ToArray();
                 var up = origins.Where(o => o.Status.Up && !o.Status.Backup).Select(o => o.Name).ToArray();
-                return $"{StatusText.List(down)} {StatusText.Is(down.Length)} down; {StatusText.List(up)} {StatusText.Is(up.Length)} answering, so the site is still served normally." + forecast;
+                var sentence = $"{StatusText.List(down)} {StatusText.Is(down.Length)} down; {StatusText.List(up)} {StatusText.Is(up.Length)} answering, so the site is still served normally.";
+                return char.ToUpperInvariant(sentence[0]) + sentence[1..] + forecast;
             case SiteCondition.OnBackup:
                 return "The main origin is down; the backup origin is answering, so the site is still served.";
             default:

@@ -86,7 +86,7 @@ public sealed class BrowserTests : IAsyncLifetime
 
     [Theory]
     [InlineData("up", "All systems normal", "Every origin server is answering.")]
-    [InlineData("some-down", "Some origin servers are down: site still served", "origin 2 is down; origin 1 is answering, so the site is still served")]
+    [InlineData("some-down", "Some origin servers are down: site still served", "Origin 2 is down; origin 1 is answering, so the site is still served")]
     [InlineData("on-backup", "Running on the backup origin", "The main origin is down; the backup origin is answering")]
     [InlineData("degraded", "Site down: serving saved copies", "Readers get the saved copies of pages the edge has (1 saved copy served in the last hour)")]
     public async Task StatusPage_EachState_BrowserShowsItsHeadlineAndWhatReadersGet(string state, string headline, string detail)

@@ -130,7 +130,7 @@ public sealed class StatusPageTests : IAsyncLifetime
 
         Assert.Contains("Some origin servers are down: site still served", html);
         Assert.DoesNotContain("All systems normal", html);
-        Assert.Contains("origin 2 is down; origin 1 is answering, so the site is still served", html);
+        Assert.Contains("Origin 2 is down; origin 1 is answering, so the site is still served", html);
         Assert.Matches(@"<td>origin 2</td><td><span class=""down"">down</span> for [^()<]+ \(since \d\d:\d\d UTC\)", html);
         Assert.Matches(@"<li>\d\d:\d\d UTC to ongoing \([^()<]+\): Some origin servers down: site still served</li>", html);
         using var request = new HttpRequestMessage(HttpMethod.Get, "/article");
@@ -188,6 +188,23 @@ public sealed class StatusPageTests : IAsyncLifetime
         var site = json.GetProperty("sites")[0];
         Assert.Equal(1, site.GetProperty("staleServedLastHour").GetInt64());
         Assert.Equal(JsonValueKind.Null, site.GetProperty("coveragePercent").ValueKind);
+    }
+
+    [Fact]
+    public async Task OriginBack_AllSystemsNormal_TheOutageEndedInTheHistory()
+    {
+        var origin = await Origin();
+        await using var proxy = await Proxy(reverseProxy: Site("newsroom", News, ("alpha", origin, false)));
+        await origin.StopAsync();
+        await WaitForState(proxy, News, "degraded");
+
+        await origin.RestartAsync();
+        await WaitForState(proxy, News, "up");
+        var html = await Html(proxy.Client, "/_edge/status", News);
+
+        Assert.Contains("All systems normal", html);
+        Assert.DoesNotContain("ongoing", html);
+        Assert.Matches(@"<li>\d\d:\d\d UTC to \d\d:\d\d UTC \([^()<]+\): Down: serving saved copies</li>", html);
     }
 
     private async Task<TestProxy> ThreeSites(HostClock? clock = null)

@@ -50,7 +50,7 @@ public sealed class StatusPageBuilderTests
         var site = Assert.Single(page.Sites);
         Assert.Equal("4 min", site.For);
         Assert.Equal("14:03 UTC", site.Since);
-        Assert.StartsWith("origin 2 is down; origin 1 is answering, so the site is still served", site.Detail);
+        Assert.StartsWith("Origin 2 is down; origin 1 is answering, so the site is still served", site.Detail);
         Assert.Equal(site.Detail, page.Summary);
         var origin = site.Origins[1];
         Assert.False(origin.Up);
