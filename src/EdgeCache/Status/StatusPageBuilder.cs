@@ -21,7 +21,7 @@ internal static class StatusPageBuilder
         var models = sites.Select(site => Site(site, now)).ToArray();
         var worst = sites.Count == 0 ? SiteCondition.Up : sites.Max(s => SiteConditions.Of(s.Health));
         var affected = models.Where(s => s.State != SiteConditions.Key(SiteCondition.Up)).ToArray();
-        var summary = sites.Count == 0 ? "No site is configured for this host."
+        var summary = sites.Count == 0 ? "This edge serves no site under this host name."
             : affected.Length == 0 ? "Every origin server is answering."
             : string.Join(" ", affected.Select(s => models.Length > 1 ? $"{s.Name}: {s.Detail}" : s.Detail));
         return new StatusPageModel
@@ -30,7 +30,7 @@ internal static class StatusPageBuilder
             Notices = notices,
             GeneratedAt = StatusText.FullTime(now),
             State = SiteConditions.Key(worst),
-            Headline = SiteConditions.Headline(worst),
+            Headline = sites.Count == 0 ? "No site here" : SiteConditions.Headline(worst),
             Summary = summary,
             Degraded = models.Any(s => s.Degraded),
             StaleServedLastHour = sites.Sum(s => s.StaleServedLastHour),

@@ -234,6 +234,21 @@ public sealed class StatusPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PublicListener_HostWithoutASite_NoOtherSitesStatus()
+    {
+        var origin = await Origin();
+        await using var proxy = await Proxy(reverseProxy: Site("newsroom", News, ("alpha", origin, false)));
+        await origin.StopAsync();
+        await WaitForState(proxy, News, "degraded");
+
+        var html = await Html(proxy.Client, "/_edge/status", "scanner.example");
+
+        Assert.Contains("No site here", html);
+        Assert.DoesNotContain(News, html);
+        Assert.DoesNotContain("serving saved copies", html);
+    }
+
+    [Fact]
     public async Task ManagementListener_EverySite_HtmlAndJson()
     {
         await using var proxy = await ThreeSites();

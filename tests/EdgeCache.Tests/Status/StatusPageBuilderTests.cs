@@ -111,6 +111,16 @@ public sealed class StatusPageBuilderTests
     }
 
     [Fact]
+    public void Build_NoSiteForTheHost_SaysSoNotAllSystemsNormal()
+    {
+        var page = Build();
+
+        Assert.Equal("No site here", page.Headline);
+        Assert.Equal("This edge serves no site under this host name.", page.Summary);
+        Assert.Empty(page.Sites);
+    }
+
+    [Fact]
     public void Build_NeverShowsClusterOrDestinationIdsOrAddresses()
     {
         var page = Build(Site(SiteMode.Down, Start, destinations: [Destination("alpha", false, Start), Destination("beta", true, Start, backup: true)]));
