@@ -8,17 +8,19 @@ using EdgeCache.Caching.Stores;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EdgeCache.Diagnostics;
 
 namespace EdgeCache.Admin;
 
 /// <summary>
-/// <c>/admin/*</c> on the management listener: purge, inspect an entry, warm URLs. Bearer token,
+/// <c>/admin/*</c> on the management listener: purge, inspect an entry, warm URLs, post notices. Bearer token,
 /// compared in constant time; a missing or wrong token gets 401 and changes nothing; with no token
 /// configured the API is off (404). Bodies are size-limited, UTF-8 JSON objects (else 400 naming
 /// <c>body</c>) and validated field by field.
 /// </summary>
-internal static class AdminEndpoints
+internal static partial class AdminEndpoints
 {
     public static void Map(WebApplication app, IServiceProvider proxyServices)
     {
@@ -28,6 +30,8 @@ internal static class AdminEndpoints
         var purges = proxyServices.GetRequiredService<PurgeService>();
         var store = proxyServices.GetRequiredService<TieredStore>();
         var time = proxyServices.GetRequiredService<TimeProvider>();
+        var notices = proxyServices.GetRequiredService<Status.NoticeBoard>();
+        var logger = proxyServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminEndpoints));
 
         var admin = app.MapGroup("/admin");
         admin.AddEndpointFilter(async (context, next) =>
@@ -197,6 +201,39 @@ internal static class AdminEndpoints
                 statusCode: failed ? StatusCodes.Status502BadGateway : StatusCodes.Status200OK);
         });
 
+        admin.MapPost("/notice", async (HttpContext context) =>
+        {
+            var (body, problem) = await ReadBodyAsync(context, options.CurrentValue.MaxBodyBytes, NoticeFields);
+            if (problem is not null)
+            {
+                return problem;
+            }
+            var (text, site, expires, errors) = NoticeRequest(body, time.GetUtcNow());
+            if (errors.Count > 0)
+            {
+                return Results.ValidationProblem(errors, title: "Invalid notice");
+            }
+            if (notices.TryAdd(text!, site, expires) is not { } notice)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict,
+                    title: $"At most {Status.NoticeBoard.MaxActive} notices at a time: delete one first (DELETE /admin/notice/{{id}})");
+            }
+            LogNoticePosted(logger, notice.Id, notice.Site ?? "every site", notice.Expires?.ToString("O", CultureInfo.InvariantCulture) ?? "deleted", notice.Text);
+            return Results.Json(NoticeJson(notice), statusCode: StatusCodes.Status201Created);
+        });
+
+        admin.MapGet("/notice", () => Results.Json(new { notices = notices.Active().Select(NoticeJson) }));
+
+        admin.MapDelete("/notice/{id}", (string id) =>
+        {
+            if (!notices.Remove(id))
+            {
+                return Results.Problem(statusCode: 404, title: "No such notice", detail: id);
+            }
+            LogNoticeRemoved(logger, id);
+            return Results.NoContent();
+        });
+
         admin.MapGet("/coverage", async (HttpContext context) =>
         {
             var report = await coverage.ComputeAsync(context.RequestAborted);
@@ -226,6 +263,77 @@ internal static class AdminEndpoints
 
     private static readonly string[] PurgeFields = ["url", "prefix", "tag", "soft"];
     private static readonly string[] WarmFields = ["urls", "sitemap"];
+    private static readonly string[] NoticeFields = ["text", "site", "expires"];
+
+    /// <summary>
+    /// A notice's fields: <c>text</c> (plain text, up to <see cref="Status.NoticeBoard.MaxTextLength"/>
+    /// characters), <c>site</c> (a host; absent for every site), <c>expires</c> (an ISO 8601 time in the
+    /// future, or a duration from now such as <c>01:00:00</c> or <c>1.00:00:00</c>; absent to keep it until deleted).
+    /// </summary>
+    internal static (string? Text, string? Site, DateTimeOffset? Expires, Dictionary<string, string[]> Errors) NoticeRequest(JsonElement body, DateTimeOffset now)
+    {
+        var errors = new Dictionary<string, string[]>();
+        string? text = null, site = null;
+        DateTimeOffset? expires = null;
+        if (!body.TryGetProperty("text", out var textValue) || textValue.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(textValue.GetString()))
+        {
+            errors["text"] = ["must be a non-empty string"];
+        }
+        else if ((text = textValue.GetString()!.Trim()).Length > Status.NoticeBoard.MaxTextLength)
+        {
+            errors["text"] = [$"at most {Status.NoticeBoard.MaxTextLength} characters ({text.Length} given)"];
+        }
+        if (body.TryGetProperty("site", out var siteValue) && siteValue.ValueKind != JsonValueKind.Null)
+        {
+            var host = siteValue.ValueKind == JsonValueKind.String ? siteValue.GetString()!.Trim().ToLowerInvariant() : "";
+            if (host.Length == 0 || Uri.CheckHostName(host) is UriHostNameType.Unknown or UriHostNameType.Basic)
+            {
+                errors["site"] = ["must be a host name such as www.example.com (no scheme, port or path); leave it out for every site"];
+            }
+            else
+            {
+                site = host;
+            }
+        }
+        if (body.TryGetProperty("expires", out var expiresValue) && expiresValue.ValueKind != JsonValueKind.Null)
+        {
+            var given = expiresValue.ValueKind == JsonValueKind.String ? expiresValue.GetString()!.Trim() : "";
+            if (TimeSpan.TryParseExact(given, "c", CultureInfo.InvariantCulture, out var span))
+            {
+                expires = now + span;
+            }
+            else if (DateTimeOffset.TryParse(given, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+            {
+                expires = at;
+            }
+            else
+            {
+                errors["expires"] = ["must be an ISO 8601 time (2026-11-24T18:00:00Z) or a duration from now (01:00:00)"];
+            }
+            if (expires <= now)
+            {
+                errors["expires"] = ["must be in the future"];
+            }
+        }
+        return (text, site, expires, errors);
+    }
+
+    private static object NoticeJson(Status.Notice notice) => new
+    {
+        id = notice.Id,
+        text = notice.Text,
+        site = notice.Site,
+        posted = notice.Posted,
+        expires = notice.Expires,
+    };
+
+    [LoggerMessage(EventId = EventIds.NoticePosted, EventName = nameof(EventIds.NoticePosted), Level = LogLevel.Information,
+        Message = "Notice {Id} posted for {Site} until {Expires}: {Text}")]
+    private static partial void LogNoticePosted(ILogger logger, string id, string site, string expires, string text);
+
+    [LoggerMessage(EventId = EventIds.NoticeRemoved, EventName = nameof(EventIds.NoticeRemoved), Level = LogLevel.Information,
+        Message = "Notice {Id} deleted")]
+    private static partial void LogNoticeRemoved(ILogger logger, string id);
 
     /// <summary>
     /// The body as a JSON object whose fields are all among <paramref name="fields"/>: an unknown or

@@ -8,7 +8,7 @@ namespace EdgeCache.Degraded;
 
 internal static class DegradedServiceCollectionExtensions
 {
-    /// <summary>What readers get when the origin fails: stale copies (banner, counter), the templates, error pages and the status page.</summary>
+    /// <summary>What readers get when the origin fails: stale copies (banner, counter), the templates, error pages and the status page (with its incident log and the operators' notices).</summary>
     public static IServiceCollection AddDegradedMode(this IServiceCollection services, IConfiguration configuration, string templatesPath)
     {
         services.Configure<DegradedOptions>(configuration.GetSection(DegradedOptions.Section));
@@ -18,6 +18,8 @@ internal static class DegradedServiceCollectionExtensions
         services.AddSingleton<StaleServedCounter>();
         services.AddSingleton<StaleBanner>();
         services.AddSingleton<StaleResponder>();
+        services.AddSingleton<IncidentLog>();
+        services.AddSingleton<NoticeBoard>();
         services.AddSingleton<StatusPage>();
         return services;
     }

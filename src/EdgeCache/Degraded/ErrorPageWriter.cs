@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using EdgeCache.Caching;
+using EdgeCache.Status;
 using EdgeCache.Templates;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
@@ -19,12 +20,14 @@ internal sealed class ErrorPageWriter
     private readonly PageRenderer _renderer;
     private readonly IOptionsMonitor<DegradedOptions> _options;
     private readonly TimeProvider _time;
+    private readonly NoticeBoard _notices;
 
-    public ErrorPageWriter(PageRenderer renderer, IOptionsMonitor<DegradedOptions> options, TimeProvider time)
+    public ErrorPageWriter(PageRenderer renderer, IOptionsMonitor<DegradedOptions> options, TimeProvider time, NoticeBoard notices)
     {
         _renderer = renderer;
         _options = options;
         _time = time;
+        _notices = notices;
     }
 
     public static string Message(int status) => status switch
@@ -85,10 +88,12 @@ internal sealed class ErrorPageWriter
         {
             return;
         }
+        var host = request.Host.Host.ToLowerInvariant();
         var model = new ErrorPageModel
         {
             Status = status,
             Title = title,
+            Notices = _notices.Models(_notices.For([host])),
             Message = Message(status),
             Host = request.Host.Value ?? "",
             Path = SiteLink(request.Path),
@@ -98,7 +103,7 @@ internal sealed class ErrorPageWriter
             Reason = detail,
             Time = _time.GetUtcNow().ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture),
         };
-        var html = await _renderer.RenderPageAsync(request.Host.Host.ToLowerInvariant(), [TemplateNames.Error(status), TemplateNames.DefaultError],
+        var html = await _renderer.RenderPageAsync(host, [TemplateNames.Error(status), TemplateNames.DefaultError],
             model, BuiltInPages.Error);
         await context.Response.WriteAsync(html);
     }

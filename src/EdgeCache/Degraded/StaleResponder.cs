@@ -13,13 +13,14 @@ namespace EdgeCache.Degraded;
 /// and the metrics, marked in <c>Cache-Status</c> with the reason, with the stale banner where the
 /// rule asks for it. Used by the routed path and by the hit fast path alike.
 /// </summary>
-internal sealed partial class StaleResponder(StaleServedCounter counter, StaleBanner banner, EdgeCacheMetrics metrics,
+internal sealed partial class StaleResponder(StaleServedCounter counter, Status.IncidentLog incidents, StaleBanner banner, EdgeCacheMetrics metrics,
     TimeProvider time, ILogger<StaleResponder> logger)
 {
     public Task WriteAsync(HttpContext context, CacheEntry stale, CacheRule rule, string site, string reason)
     {
         var now = time.GetUtcNow();
-        counter.Increment();
+        counter.Increment(site);
+        incidents.StaleServed(site);
         metrics.StaleServed(site, reason);
         LogServedStale(logger, stale.Key, reason);
         var status = CacheStatus.Forward("stale", ttl: stale.TimeToLive(now), detail: reason);

@@ -78,4 +78,8 @@ internal static class EventIds
     // Configuration
     public const int ConfigReloaded = 9001;
     public const int ConfigReloadRejected = 9002;
+
+    // Status page
+    public const int NoticePosted = 9101;
+    public const int NoticeRemoved = 9102;
 }

@@ -227,6 +227,8 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         builder.Services.AddSingleton(proxy.Services.GetRequiredService<ILoggerFactory>());
         var app = builder.Build();
         app.MapGet("/healthz", () => Results.Json(new { status = "ok" }));
+        var status = proxy.Services.GetRequiredService<StatusPage>();
+        app.MapMethods("/status", [HttpMethods.Get, HttpMethods.Head], (HttpContext context) => status.WriteAsync(context, everySite: true));
         var registry = proxy.Services.GetRequiredService<CollectorRegistry>();
         app.MapMetrics(settings => settings.Registry = registry);
         AdminEndpoints.Map(app, proxy.Services);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using EdgeCache.Diagnostics;
+using EdgeCache.Status;
 using Microsoft.Extensions.Logging;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Configuration;
@@ -35,10 +36,11 @@ internal enum SiteMode
 /// none at all                → none, no "panic" fallback (mode Down: the site is degraded)
 /// </code>
 /// It records what it decided, since when and why, so the fast path, the routed path, the status
-/// page and the metrics read one state, updated at the moment YARP's changes, never polled.
+/// page and the metrics read one state, updated at the moment YARP's changes, never polled; each
+/// site's resulting <see cref="SiteCondition"/> goes to the <see cref="IncidentLog"/>.
 /// A destination is up unless its probes or its passive policy say Unhealthy.
 /// </summary>
-internal sealed partial class OriginHealth(TimeProvider time, ILogger<OriginHealth> logger) : IAvailableDestinationsPolicy
+internal sealed partial class OriginHealth(TimeProvider time, ILogger<OriginHealth> logger, IncidentLog incidents) : IAvailableDestinationsPolicy
 {
     public const string PolicyName = "EdgeCache";
 
@@ -165,10 +167,12 @@ internal sealed partial class OriginHealth(TimeProvider time, ILogger<OriginHeal
         lock (_lock)
         {
             var now = time.GetUtcNow();
+            var anyDown = false;
             foreach (var destination in allDestinations)
             {
                 var key = (clusterId, destination.DestinationId);
                 var up = IsUp(destination);
+                anyDown |= !up;
                 var record = new DestinationRecord(destination.Model.Config.Address, IsBackup(destination), up, now);
                 var previous = _destinations.GetValueOrDefault(key);
                 if (previous is null || previous.Up != up)
@@ -189,6 +193,8 @@ internal sealed partial class OriginHealth(TimeProvider time, ILogger<OriginHeal
                 }
             }
 
+            // Some destinations down while a primary still serves is an incident too, with no change of mode.
+            incidents.Record(clusterId, SiteConditions.Of(mode, anyDown));
             var was = _sites.GetValueOrDefault(clusterId);
             if (was is not null && was.Mode == mode)
             {

@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
+using EdgeCache.Coverage;
 using EdgeCache.Degraded;
 using EdgeCache.Origin;
 using EdgeCache.Templates;
@@ -9,72 +9,47 @@ using Yarp.ReverseProxy;
 namespace EdgeCache.Status;
 
 /// <summary>
-/// <c>/_edge/status</c> on the public listener: each site (YARP cluster) and its origins, up or
-/// down and since when, whether the edge is serving degraded, and how many stale copies went out
-/// in the last hour. HTML from <c>templates/status.cshtml</c>, JSON for <c>Accept: application/json</c>.
-/// Origin addresses are not shown: readers see destination names only.
+/// The status page. On the public listener (<c>/_edge/status</c>) it shows the reader's own site:
+/// the one whose routes match the request's host, else the catch-all route's. On the management
+/// listener (<c>/status</c>) it shows every site. Each site by its hosts, its state in words
+/// (<see cref="StatusPageBuilder"/>), its origins as <c>origin 1</c> / <c>backup</c> (never ids or
+/// addresses), the last 24 hours' incidents, and the operators' notices. HTML from
+/// <c>templates/status.cshtml</c>, JSON (the model) for <c>Accept: application/json</c>.
 /// </summary>
-internal sealed class StatusPage
+internal sealed class StatusPage(OriginHealth health, StaleServedCounter staleServed, IncidentLog incidents, NoticeBoard notices,
+    IProxyStateLookup proxy, PageRenderer renderer, CoverageCalculator coverage, TimeProvider time)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    private readonly OriginHealth _health;
-    private readonly StaleServedCounter _staleServed;
-    private readonly IProxyStateLookup _proxy;
-    private readonly PageRenderer _renderer;
-    private readonly TimeProvider _time;
-    private readonly Coverage.CoverageCalculator _coverage;
-
-    public StatusPage(OriginHealth health, StaleServedCounter staleServed, IProxyStateLookup proxy, PageRenderer renderer, TimeProvider time,
-        Coverage.CoverageCalculator coverage)
+    /// <param name="host">The reader's host (lower case, no port) on the public listener; null for every site (management).</param>
+    public StatusPageModel Model(string? host)
     {
-        _coverage = coverage;
-        _health = health;
-        _staleServed = staleServed;
-        _proxy = proxy;
-        _renderer = renderer;
-        _time = time;
-    }
-
-    public StatusPageModel Model()
-    {
-        var now = _time.GetUtcNow();
-        var routes = _proxy.GetRoutes().ToList();
-        var coverage = _coverage.Latest.Sites.ToDictionary(s => s.Site, s => s.Ratio, StringComparer.OrdinalIgnoreCase);
-        var sites = _health.Snapshot(_proxy).Select(cluster => new StatusSiteModel
-        {
-            Id = cluster.Id,
-            Up = !cluster.Degraded,
-            Degraded = cluster.Degraded,
-            OnBackup = cluster.OnBackup,
-            Since = cluster.Since.ToString("O", CultureInfo.InvariantCulture),
-            For = Ago(now - cluster.Since),
-            CoveragePercent = coverage.TryGetValue(cluster.Id, out var ratio) ? Math.Round(ratio * 100, 1) : null,
-            Hosts = routes.Where(r => string.Equals(r.Config.ClusterId, cluster.Id, StringComparison.OrdinalIgnoreCase))
-                .SelectMany(r => r.Config.Match.Hosts ?? []).Distinct().ToArray(),
-            Origins = cluster.Destinations.Select(d => new StatusOriginModel
+        var now = time.GetUtcNow();
+        var routes = proxy.GetRoutes().Select(r => r.Config).ToList();
+        var shown = host is null ? null : SiteHosts.ClustersFor(routes, host);
+        var anyNamed = routes.Any(r => r.Match.Hosts is { Count: > 0 });
+        var ratios = coverage.Latest.Sites.ToDictionary(s => s.Site, s => s.Ratio, StringComparer.OrdinalIgnoreCase);
+        var sites = health.Snapshot(proxy)
+            .Where(site => shown is null || shown.Contains(site.Id))
+            .Select(site =>
             {
-                Id = d.Id,
-                Backup = d.Backup,
-                Up = d.Up,
-                Reason = d.Reason,
-                Since = d.Since.ToString("O", CultureInfo.InvariantCulture),
-                For = Ago(now - d.Since),
-            }).ToArray(),
-        }).ToArray();
-        return new StatusPageModel
-        {
-            Title = "Service status",
-            GeneratedAt = now.ToString("O", CultureInfo.InvariantCulture),
-            Degraded = sites.Any(s => s.Degraded),
-            StaleServedLastHour = _staleServed.LastHour(),
-            Sites = sites,
-        };
+                var hosts = SiteHosts.Of(routes, site.Id);
+                var name = hosts.Count > 0 ? string.Join(", ", hosts) : host ?? (anyNamed ? "every other host" : "every host");
+                return new StatusSiteInput(site, name, hosts, ratios.TryGetValue(site.Id, out var ratio) ? ratio : null,
+                    staleServed.LastHour(site.Id), incidents.Recent(site.Id));
+            })
+            .ToArray();
+        var pageNotices = host is null
+            ? notices.Active()
+            : notices.For([host, .. sites.SelectMany(s => s.Hosts)]);
+        return StatusPageBuilder.Build(sites, notices.Models(pageNotices), now);
     }
 
-    public async Task WriteAsync(HttpContext context)
+    /// <param name="everySite">The management listener's page: every site, not the reader's.</param>
+    public async Task WriteAsync(HttpContext context, bool everySite = false)
     {
-        var model = Model();
+        var host = everySite ? null : context.Request.Host.Host.ToLowerInvariant();
+        var model = Model(host);
         var response = context.Response;
         response.Headers.CacheControl = "no-store";
         if (ErrorPageWriter.Negotiate(context.Request.Headers.Accept) == ErrorPageWriter.Format.Json)
@@ -84,15 +59,7 @@ internal sealed class StatusPage
             return;
         }
         response.ContentType = "text/html; charset=utf-8";
-        var html = await _renderer.RenderPageAsync(context.Request.Host.Host.ToLowerInvariant(), [TemplateNames.Status], model, BuiltInPages.Status);
+        var html = await renderer.RenderPageAsync(host, [TemplateNames.Status], model, BuiltInPages.Status);
         await response.WriteAsync(html);
     }
-
-    private static string Ago(TimeSpan span) => span.TotalSeconds switch
-    {
-        < 60 => $"{(int)span.TotalSeconds} s",
-        < 3600 => $"{(int)span.TotalMinutes} min",
-        < 86400 => $"{(int)span.TotalHours} h {span.Minutes} min",
-        _ => $"{(int)span.TotalDays} d {span.Hours} h",
-    };
 }

@@ -8,4 +8,7 @@ public abstract class PageModel
 {
     /// <summary>The page's title, for <c>&lt;title&gt;</c> (the error pages' reason phrase, "Service status").</summary>
     public required string Title { get; init; }
+
+    /// <summary>The operators' notices for this page's site (<c>POST /admin/notice</c>), newest first; the layout shows them on every page.</summary>
+    public IReadOnlyList<NoticeModel> Notices { get; init; } = [];
 }

@@ -98,7 +98,7 @@ public sealed class BackupOriginTests : IAsyncLifetime
         var site = await Site();
         Assert.False(site.GetProperty("degraded").GetBoolean());
         Assert.Contains(site.GetProperty("origins").EnumerateArray(),
-            o => o.GetProperty("id").GetString() == "origin" && !o.GetProperty("up").GetBoolean() && o.GetProperty("reason").GetString()!.Length > 0);
+            o => o.GetProperty("name").GetString() == "origin" && !o.GetProperty("up").GetBoolean() && o.GetProperty("reason").GetString()!.Length > 0);
 
         // Both down: stored copies, and the friendly page for the rest.
         await _backup.StopAsync();

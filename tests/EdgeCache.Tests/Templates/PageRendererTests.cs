@@ -49,33 +49,63 @@ public sealed class PageRendererTests
         Assert.Contains("href=\"/&quot;&gt;&lt;script&gt;", html);
     }
 
-    [Fact]
-    public async Task RenderPage_HostileStatusModel_HtmlEncoded()
+    private static StatusPageModel HostileStatus() => new()
+    {
+        Title = "Service status",
+        Notices = [new NoticeModel { Id = "1", Text = "notice " + Hostile, Site = null, Posted = Hostile, Expires = null }],
+        GeneratedAt = Hostile,
+        State = "degraded",
+        Headline = "headline " + Hostile,
+        Summary = "summary " + Hostile,
+        Degraded = true,
+        StaleServedLastHour = 3,
+        Sites = [HostileSite(), HostileSite()], // several sites: each with its detail
+    };
+
+    private static StatusSiteModel HostileSite() => new()
+    {
+        Name = "site " + Hostile, Hosts = [Hostile], State = Hostile, StateText = "state " + Hostile, Up = false, Degraded = true, OnBackup = false,
+        Since = Hostile, For = Hostile, Detail = "detail " + Hostile, CoveragePercent = null, StaleServedLastHour = 3,
+        Origins = [new StatusOriginModel { Name = "origin " + Hostile, Backup = false, Up = false, Reason = "reason " + Hostile, Since = Hostile, For = Hostile }],
+        Incidents = [new StatusIncidentModel { State = Hostile, StateText = "incident " + Hostile, Start = Hostile, End = "ongoing", Ongoing = true, For = Hostile, StaleServed = 3, StaleServedText = "3 saved copies served" }],
+    };
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task RenderPage_HostileStatusModel_EveryValueShownAndHtmlEncoded(bool templates)
     {
         var (set, renderer) = await Ready(TestProxy.RepositoryTemplates);
         using var _ = set;
-        var model = new StatusPageModel
+        var model = HostileStatus();
+
+        var html = templates ? await renderer.RenderPageAsync("www.example.test", ["status"], model, BuiltInPages.Status) : BuiltInPages.Status(model);
+
+        Assert.Equal(templates, html.Contains("<span class=\"code\">Service status</span>")); // the repository's page, or the built-in one
+        foreach (var text in new[] { "notice", "headline", "summary", "site", "state", "detail", "origin", "reason", "incident" })
         {
-            Title = "Service status",
-            GeneratedAt = Hostile,
-            Degraded = true,
-            StaleServedLastHour = 3,
-            Sites =
-            [
-                new StatusSiteModel
-                {
-                    Id = Hostile, Up = false, Degraded = true, OnBackup = false, Since = Hostile, For = Hostile, CoveragePercent = 87.5, Hosts = [Hostile],
-                    Origins = [new StatusOriginModel { Id = Hostile, Backup = false, Up = false, Reason = Hostile, Since = Hostile, For = Hostile }],
-                },
-            ],
+            Assert.Contains(text + " &quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;", html);
+        }
+        Assert.Contains("3 saved copies served", html);
+        Assert.DoesNotContain("<script>", html);
+    }
+
+    [Fact]
+    public async Task RenderPage_ErrorPageWithNotices_LayoutShowsThemEncoded()
+    {
+        var (set, renderer) = await Ready(TestProxy.RepositoryTemplates);
+        using var _ = set;
+        var model = new ErrorPageModel
+        {
+            Title = "Service Unavailable", Status = 503, Message = "m", Host = "h", Path = "/", RequestId = "r", RetryAfter = 5, StatusPageUrl = "/_edge/status",
+            Reason = "origin-down", Time = "t",
+            Notices = [new NoticeModel { Id = "1", Text = "Planned work <b>tonight</b>", Site = null, Posted = "14:02 UTC", Expires = null }],
         };
 
-        var html = await renderer.RenderPageAsync("www.example.test", ["status"], model, BuiltInPages.Status);
+        var html = await RenderError(renderer, "www.example.test", model);
 
-        Assert.Contains("Some origins are down", html);
-        Assert.Contains("<strong>87.5%</strong>", html);
-        Assert.DoesNotContain("<script>", html);
-        Assert.Contains("&lt;script&gt;", html);
+        Assert.Contains("<p class=\"notice\">Planned work &lt;b&gt;tonight&lt;/b&gt;</p>", html);
+        Assert.Contains("We'll be right back", html);
     }
 
     [Fact]
