@@ -138,6 +138,11 @@ internal static partial class TemplateCompiler
             return new Result(null, errors);
         }
         var set = new CompiledTemplates(engine, sources.Keys);
+        CheckErrorPagesRender(set, sources.Keys, Display, errors);
+        if (errors.Count > 0)
+        {
+            return new Result(null, errors);
+        }
         if (Compiled.Count >= RememberedSets)
         {
             Compiled.Clear();
@@ -145,6 +150,58 @@ internal static partial class TemplateCompiler
         Compiled[fingerprint] = set;
         return new Result(set, []);
     }
+
+    /// <summary>
+    /// Every error page, rendered with a sample failure, must show a reader some text of its own:
+    /// one that renders nothing (its content all inside an <c>@if</c> that never holds, a Razor
+    /// comment left around it) would be passed over for the built-in page on every failure. A page
+    /// that throws with the sample is left to the renderer, which logs it and sends the built-in page.
+    /// </summary>
+    private static void CheckErrorPagesRender(CompiledTemplates set, IEnumerable<string> names, Func<string, string> display, List<TemplateError> errors)
+    {
+        foreach (var name in names.Where(n => TemplateNames.ModelFor(n) == typeof(ErrorPageModel)))
+        {
+            string html;
+            try
+            {
+                // Without the layout: its header and footer would hide a page that shows nothing of its own.
+                html = set.RenderAsync(name, SampleError, layout: null).GetAwaiter().GetResult();
+            }
+            catch (Exception)
+            {
+                continue;
+            }
+            if (VisibleText(html).Length == 0)
+            {
+                errors.Add(new TemplateError(display(name), 1,
+                    "renders no text for a sample 503: readers would get the built-in page instead; show at least the message (@Model.Message)"));
+            }
+        }
+    }
+
+    private static readonly ErrorPageModel SampleError = new()
+    {
+        Title = "We'll be right back",
+        Status = 503,
+        Message = "The site is not answering right now.",
+        Host = "www.example.com",
+        Path = "/articles/1",
+        RequestId = "0HN0SAMPLE",
+        RetryAfter = 30,
+        StatusPageUrl = "/_edge/status",
+        Reason = "origin-down",
+        Time = "2026-01-01 12:00 UTC",
+    };
+
+    /// <summary>What a browser would show as text: without tags, comments, scripts, styles and white space.</summary>
+    internal static string VisibleText(string html) =>
+        Tags().Replace(Hidden().Replace(html, " "), " ").Replace("&nbsp;", " ", StringComparison.Ordinal).Trim();
+
+    [GeneratedRegex(@"<!--.*?-->|<(script|style|template|head)\b.*?</\1\s*>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
+    private static partial Regex Hidden();
+
+    [GeneratedRegex(@"<[^>]*>", RegexOptions.Singleline)]
+    private static partial Regex Tags();
 
     /// <summary>
     /// Every template declares its model, and the pages EdgeCache renders declare the one they get:

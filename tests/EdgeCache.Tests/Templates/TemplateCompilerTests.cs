@@ -21,6 +21,33 @@ public sealed class TemplateCompilerTests
         Assert.Equal(7, result.Templates.Count);
     }
 
+    [Theory]
+    [InlineData("errors/503.cshtml")]
+    [InlineData("sites/www.example.com/errors/default.cshtml")]
+    public void Compile_ErrorPageThatRendersNoText_Reported(string file)
+    {
+        // Everything inside a condition that never holds for a failure: compiles, renders white space.
+        var result = TemplateCompiler.Compile(TemplateFolder.Create(
+            ("layout.cshtml", "@model PageModel\n<html><body><header>Example News</header>@RenderBody()</body></html>\n"),
+            (file, """
+            @model ErrorPageModel
+            @if (Model.Status < 400)
+            {
+                <h1>@Model.Title</h1>
+            }
+            <div class="card"><!-- @Model.Message --></div>
+            """)));
+
+        var error = Assert.Single(result.Errors);
+        Assert.Equal($"templates/{file}:1: renders no text for a sample 503: readers would get the built-in page instead; show at least the message (@Model.Message)",
+            error.ToString());
+        Assert.Null(result.Templates);
+    }
+
+    [Fact]
+    public void Compile_ErrorPageWithText_NotReported() =>
+        Assert.Empty(TemplateCompiler.Compile(TemplateFolder.Create(("errors/503.cshtml", ErrorPage))).Errors);
+
     [Fact]
     public void Compile_MisspeltModelProperty_ReportedWithFileAndLine()
     {
