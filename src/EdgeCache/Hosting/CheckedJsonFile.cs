@@ -38,6 +38,9 @@ internal sealed partial class CheckedJsonFile(string path, bool optional, bool w
 
     public ILogger? Logger { get; set; }
 
+    /// <summary>Whether a key is read once at start (a listener, the storage): a change to it is in force only after a restart, and the log says so.</summary>
+    public Func<string, bool>? ReadAtStart { get; set; }
+
     private Provider? _provider;
 
     /// <summary>The provider this source last built (the configuration manager builds it again whenever its sources change).</summary>
@@ -150,11 +153,15 @@ internal sealed partial class CheckedJsonFile(string path, bool optional, bool w
                 {
                     return; // saved without a change
                 }
-                Data = data!;
+                var atStart = data!.Keys.Union(Data.Keys, StringComparer.OrdinalIgnoreCase)
+                    .Where(key => _source.ReadAtStart?.Invoke(key) == true
+                        && !string.Equals(Data.TryGetValue(key, out var was) ? was : null, data.TryGetValue(key, out var now) ? now : null, StringComparison.Ordinal))
+                    .Order(StringComparer.OrdinalIgnoreCase).ToList();
+                Data = data;
                 OnReload();
                 if (_source.Logger is { } log)
                 {
-                    Reloaded(log, _source.Path);
+                    Reloaded(log, _source.Path, atStart.Count == 0 ? "" : $"; read at start only, so in force after a restart: {string.Join(", ", atStart)}");
                 }
             }
         }
@@ -174,7 +181,7 @@ internal sealed partial class CheckedJsonFile(string path, bool optional, bool w
         private static partial void Rejected(ILogger logger, string file, int count, string problems);
 
         [LoggerMessage(EventId = EventIds.ConfigReloaded, EventName = nameof(EventIds.ConfigReloaded), Level = LogLevel.Information,
-            Message = "{File} changed; the new configuration is in force")]
-        private static partial void Reloaded(ILogger logger, string file);
+            Message = "{File} changed; the new configuration is in force{AtStart}")]
+        private static partial void Reloaded(ILogger logger, string file, string atStart);
     }
 }

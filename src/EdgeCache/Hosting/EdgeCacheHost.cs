@@ -152,6 +152,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         foreach (var file in files)
         {
             file.Logger = configLog;
+            file.ReadAtStart = ReadAtStart;
             file.Check = (changed, data) => CheckChange(configuration, changed, data, usesProxySection: string.IsNullOrWhiteSpace(options.Origin), proxy.Services);
         }
 
@@ -177,6 +178,18 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         var errors = ConfigValidator.Validate(next);
         return errors.Count == 0 && usesProxySection ? ProxyConfigCheck.Validate(next.GetSection("ReverseProxy"), services) : errors;
     }
+
+    /// <summary>The settings read once at start (README, "What reloads"): a changed value waits for a restart.</summary>
+    private static readonly string[] StartOnlyKeys =
+    [
+        "Urls", "Kestrel", "EdgeCache:ManagementUrls", "EdgeCache:Origin", "EdgeCache:BackupOrigin", "EdgeCache:HealthPath",
+        "EdgeCache:HealthInterval", "EdgeCache:HealthTimeout", "EdgeCache:OriginTimeout", "EdgeCache:Storage",
+        "EdgeCache:Degraded:StatusPath", "EdgeCache:Degraded:TemplatesPath",
+        "EdgeCache:OriginProtection:ClientRequestsPerSecond", "EdgeCache:OriginProtection:ClientBurst",
+    ];
+
+    private static bool ReadAtStart(string key) =>
+        StartOnlyKeys.Any(k => key.Equals(k, StringComparison.OrdinalIgnoreCase) || key.StartsWith(k + ":", StringComparison.OrdinalIgnoreCase));
 
     private static IEnumerable<KeyValuePair<string, string?>> Flatten(IConfigurationProvider provider, string? parent)
     {

@@ -61,8 +61,9 @@ public sealed class ConfigReloadTests : IAsyncLifetime
         using var stored = await proxy.Client.GetAsync("/news/1");
         Assert.InRange(Ttl(stored) ?? 0, 290, 300); // the five minutes still in force, not a rule without its TTL
 
-        await File.WriteAllTextAsync(_file, NewsRule("00:01:00"));
-        await _log.WaitForAsync(EventIds.ConfigReloaded);
+        await File.WriteAllTextAsync(_file, NewsRule("00:01:00").Replace("\"Rules\"", "\"ManagementUrls\": \"http://127.0.0.1:9\", \"Rules\"", StringComparison.Ordinal));
+        var reloaded = await _log.WaitForAsync(EventIds.ConfigReloaded);
+        Assert.EndsWith("in force; read at start only, so in force after a restart: EdgeCache:ManagementUrls", reloaded.Message);
         using var next = await proxy.Client.GetAsync("/news/2");
         Assert.InRange(Ttl(next) ?? 0, 50, 60); // a valid change is applied
     }
