@@ -496,7 +496,13 @@ public sealed class NeverSharedTests : IAsyncLifetime
     [InlineData("/%2F%2Fevil.example/")]
     public async Task ErrorPage_TryAgainLink_StaysOnTheSite(string target)
     {
-        await _origin.StopAsync();
+        // The origin failing rather than stopped: a stopped origin's port may be taken by another
+        // test's origin meanwhile, which would answer 200.
+        _origin.Respond(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return Task.CompletedTask;
+        });
         await using var proxy = await TestProxy.StartAsync(_origin.Address);
 
         var response = await RawHttp.SendAsync(proxy.Client.BaseAddress!, $"GET {target} HTTP/1.1\r\nHost: {TestProxy.PublicHost}\r\nAccept: text/html");
