@@ -34,7 +34,6 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
 
     public Task InvokeAsync(HttpContext context)
     {
-        var started = time.GetTimestamp();
         var request = context.Request;
 
         // Step 1: only GET and HEAD use the cache.
@@ -111,7 +110,7 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
                     RequestAction.StaleOriginDown => responder.WriteStaleAsync(context, entry, rule, site, "origin-down"),
                     _ => responder.WriteStaleAsync(context, entry, rule, site, "origin-error"),
                 };
-                telemetry.Record(context, site, decision.Action == RequestAction.Hit ? CacheOutcome.Hit : CacheOutcome.Stale, started);
+                telemetry.Record(site, decision.Action == RequestAction.Hit ? CacheOutcome.Hit : CacheOutcome.Stale);
                 return write;
             }
         }

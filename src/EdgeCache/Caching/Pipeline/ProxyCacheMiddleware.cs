@@ -1,3 +1,4 @@
+using EdgeCache.AccessLog;
 using EdgeCache.Caching.Fetching;
 using EdgeCache.Caching.Policy;
 using Microsoft.AspNetCore.Http;
@@ -28,13 +29,12 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var started = telemetry.Start();
         var site = context.Features.Get<IReverseProxyFeature>()?.Cluster.Config.ClusterId ?? "none";
         var request = context.Features.Get<CacheRequestContext>();
         var outcome = request is null
             ? await forward.ForwardAsync(context, next, "method", detail: null, CacheOutcome.Bypass)
             : await HandleAsync(context, request, site);
-        telemetry.Record(context, site, outcome, started);
+        telemetry.Record(site, outcome);
     }
 
     private async Task<CacheOutcome> HandleAsync(HttpContext context, CacheRequestContext request, string site)
@@ -87,6 +87,7 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
 
         // Step 5: answer.
         var result = fetched.Result!;
+        context.Features.Get<AccessLogRecord>()?.Origin(result.Origin);
         var fwd = request.Facts.Reload ? "request" : entry is not null ? "stale" : varyMiss ? "vary-miss" : "miss";
         switch (result.Kind)
         {

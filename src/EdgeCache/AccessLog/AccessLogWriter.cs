@@ -1,0 +1,101 @@
+using System.Text;
+using System.Threading.Channels;
+using EdgeCache.Diagnostics;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeCache.AccessLog;
+
+/// <summary>
+/// Writes access log lines to their output from one background loop, as nginx's buffered
+/// <c>access_log</c> does: a request only queues its line (never waits on a slow pipe or a full
+/// disk), and the loop writes what has queued in one go, flushing when the queue is empty. A full
+/// queue (16,384 lines) drops the line and counts it; the count is logged (event 1013) once the
+/// loop catches up. The loop starts with the first line, so a node that never logs has none.
+/// Stopping writes what is queued first.
+/// </summary>
+internal sealed partial class AccessLogWriter(AccessLogOutput output, ILogger<AccessLogWriter> logger) : IAsyncDisposable
+{
+    internal const int QueueLength = 16_384;
+
+    private readonly Channel<string> _queue = Channel.CreateBounded<string>(new BoundedChannelOptions(QueueLength)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait, // TryWrite says false when full, so a drop is counted
+    });
+    private readonly Lock _startLock = new();
+    private Task? _loop;
+    private long _dropped;
+
+    public void Write(string line)
+    {
+        if (_loop is null)
+        {
+            Start();
+        }
+        if (!_queue.Writer.TryWrite(line))
+        {
+            Interlocked.Increment(ref _dropped);
+        }
+    }
+
+    private void Start()
+    {
+        lock (_startLock)
+        {
+            _loop ??= Task.Run(WriteLoopAsync);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        await using var writer = new StreamWriter(output.Open(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024)
+        {
+            AutoFlush = false,
+            NewLine = "\n",
+        };
+        var failed = false;
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            try
+            {
+                while (_queue.Reader.TryRead(out var line))
+                {
+                    writer.Write(line);
+                    writer.Write('\n');
+                }
+                await writer.FlushAsync();
+                failed = false;
+            }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            {
+                // A closed or broken output: lines are lost, requests go on; said once per failure streak.
+                if (!failed)
+                {
+                    LogOutputFailed(logger, ex.Message);
+                    failed = true;
+                }
+            }
+            if (Interlocked.Exchange(ref _dropped, 0) is > 0 and var dropped)
+            {
+                LogDropped(logger, dropped);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        if (_loop is { } loop)
+        {
+            await loop.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    [LoggerMessage(EventId = EventIds.AccessLogDropped, EventName = nameof(EventIds.AccessLogDropped), Level = LogLevel.Warning,
+        Message = "The access log fell behind its output: {Count} lines were dropped")]
+    private static partial void LogDropped(ILogger logger, long count);
+
+    [LoggerMessage(EventId = EventIds.AccessLogOutputFailed, EventName = nameof(EventIds.AccessLogOutputFailed), Level = LogLevel.Warning,
+        Message = "The access log could not be written ({Reason}); its lines are dropped until the output takes them again")]
+    private static partial void LogOutputFailed(ILogger logger, string reason);
+}
