@@ -24,11 +24,9 @@ internal static class AccessLogFormatter
     /// </summary>
     public static string Text(in AccessLogLine line)
     {
-        var text = new StringBuilder(256);
+        var text = Rent();
         AppendToken(text, Client(line.Client));
-        text.Append(" - - [")
-            .Append(line.Time.UtcDateTime.ToString("dd/MMM/yyyy:HH:mm:ss +0000", CultureInfo.InvariantCulture))
-            .Append("] \"");
+        text.Append(" - - [").Append(TextTime(line.Time)).Append("] \"");
         AppendToken(text, line.Method);
         text.Append(' ');
         AppendToken(text, line.Target);
@@ -49,14 +47,15 @@ internal static class AccessLogFormatter
         text.Append(" origin_status=").Append(line.OriginStatus is { } origin ? origin.ToString(CultureInfo.InvariantCulture) : "-");
         text.Append(" duration_ms=").Append(Milliseconds(line.Duration));
         text.Append(" origin_ms=").Append(line.OriginDuration is { } originDuration ? Milliseconds(originDuration) : "-");
-        return text.ToString();
+        return Return(text);
     }
 
     /// <summary>One JSON object; absent values are <c>null</c>, numbers are numbers.</summary>
     public static string Json(in AccessLogLine line)
     {
-        var json = new StringBuilder(320);
-        json.Append("{\"time\":\"").Append(line.Time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture)).Append('"');
+        var json = Rent();
+        json.Append("{\"time\":\"").Append(JsonTime(line.Time))
+            .Append('.').Append((line.Time.UtcTicks / TimeSpan.TicksPerMillisecond % 1000).ToString("000", CultureInfo.InvariantCulture)).Append("Z\"");
         JsonString(json, "client", line.Client is null ? null : Client(line.Client));
         JsonString(json, "method", line.Method);
         JsonString(json, "host", line.Host);
@@ -71,7 +70,53 @@ internal static class AccessLogFormatter
         json.Append(",\"origin_status\":").Append(line.OriginStatus is { } origin ? origin.ToString(CultureInfo.InvariantCulture) : "null");
         json.Append(",\"duration_ms\":").Append(Milliseconds(line.Duration));
         json.Append(",\"origin_ms\":").Append(line.OriginDuration is { } originDuration ? Milliseconds(originDuration) : "null");
-        return json.Append('}').ToString();
+        json.Append('}');
+        return Return(json);
+    }
+
+    // Step by step, a line allocates only its own string: one builder per thread, and the time
+    // spelt once per second (as nginx does), not once per line.
+    [ThreadStatic]
+    private static StringBuilder? _builder;
+    private static SecondSpelling? _textTime;
+    private static SecondSpelling? _jsonTime;
+
+    private sealed record SecondSpelling(long Second, string Text);
+
+    private static StringBuilder Rent()
+    {
+        var builder = _builder ?? new StringBuilder(512);
+        _builder = null;
+        return builder;
+    }
+
+    private static string Return(StringBuilder builder)
+    {
+        var text = builder.ToString();
+        if (builder.Capacity <= 4096)
+        {
+            builder.Clear();
+            _builder = builder;
+        }
+        return text;
+    }
+
+    private static string TextTime(DateTimeOffset time) =>
+        Spell(ref _textTime, time, static t => t.ToString("dd/MMM/yyyy:HH:mm:ss '+0000'", CultureInfo.InvariantCulture));
+
+    private static string JsonTime(DateTimeOffset time) =>
+        Spell(ref _jsonTime, time, static t => t.ToString("yyyy'-'MM'-'dd'T'HH':'mm':'ss", CultureInfo.InvariantCulture));
+
+    private static string Spell(ref SecondSpelling? cache, DateTimeOffset time, Func<DateTime, string> spell)
+    {
+        var second = time.UtcTicks / TimeSpan.TicksPerSecond;
+        if (cache is { } cached && cached.Second == second)
+        {
+            return cached.Text;
+        }
+        var text = spell(new DateTime(second * TimeSpan.TicksPerSecond, DateTimeKind.Utc));
+        cache = new SecondSpelling(second, text);
+        return text;
     }
 
     /// <summary>
@@ -79,7 +124,7 @@ internal static class AccessLogFormatter
     /// <c>fwd</c> reason (<c>miss</c>, <c>stale</c>, <c>bypass</c>, ...), else <c>none</c> (the edge
     /// answered without the cache: a refusal, the status page); and its <c>detail</c>, if any.
     /// </summary>
-    public static (string Cache, string? Detail) Outcome(IEnumerable<string?> cacheStatus)
+    public static (string Cache, string? Detail) Outcome(Microsoft.Extensions.Primitives.StringValues cacheStatus)
     {
         foreach (var member in cacheStatus)
         {
@@ -87,26 +132,41 @@ internal static class AccessLogFormatter
             {
                 continue; // an origin's or an upstream cache's member
             }
-            string cache = "none";
+            var cache = "none";
             string? detail = null;
-            foreach (var part in member.Split(';', StringSplitOptions.TrimEntries))
+            foreach (var range in member.AsSpan().Split(';'))
             {
-                if (part == "hit")
+                var part = member.AsSpan(range).Trim();
+                if (part.SequenceEqual("hit"))
                 {
                     cache = "hit";
                 }
-                else if (part.StartsWith("fwd=", StringComparison.Ordinal))
+                else if (part.StartsWith("fwd="))
                 {
-                    cache = part[4..];
+                    cache = Word(part[4..]);
                 }
-                else if (part.StartsWith("detail=", StringComparison.Ordinal))
+                else if (part.StartsWith("detail="))
                 {
-                    detail = part[7..];
+                    detail = part[7..].ToString();
                 }
             }
             return (cache, detail);
         }
         return ("none", null);
+    }
+
+    private static readonly string[] FwdWords = ["miss", "stale", "bypass", "method", "request", "vary-miss"];
+
+    private static string Word(ReadOnlySpan<char> fwd)
+    {
+        foreach (var word in FwdWords)
+        {
+            if (fwd.SequenceEqual(word))
+            {
+                return word;
+            }
+        }
+        return fwd.ToString();
     }
 
     private static string Client(IPAddress? address) => address switch

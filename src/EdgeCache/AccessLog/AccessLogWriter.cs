@@ -7,15 +7,18 @@ namespace EdgeCache.AccessLog;
 
 /// <summary>
 /// Writes access log lines to their output from one background loop, as nginx's buffered
-/// <c>access_log</c> does: a request only queues its line (never waits on a slow pipe or a full
-/// disk), and the loop writes what has queued in one go, flushing when the queue is empty. A full
-/// queue (16,384 lines) drops the line and counts it; the count is logged (event 1013) once the
-/// loop catches up. The loop starts with the first line, so a node that never logs has none.
-/// Stopping writes what is queued first.
+/// <c>access_log</c> does (<c>buffer=... flush=...</c>): a request only queues its line (never waits
+/// on a slow pipe or a full disk), and while lines keep coming the loop writes what has queued once
+/// every <see cref="FlushInterval"/>: one wake-up and one write per interval, not per request
+/// (measured: waking the loop for every line cost a third of the hit throughput). A line reaches
+/// the output at most about that long after its request. A full queue (16,384 lines) drops the line
+/// and counts it; the count is logged (event 1013) once the loop catches up. The loop starts with
+/// the first line, so a node that never logs has none. Stopping writes what is queued first.
 /// </summary>
-internal sealed partial class AccessLogWriter(AccessLogOutput output, ILogger<AccessLogWriter> logger) : IAsyncDisposable
+internal sealed partial class AccessLogWriter(AccessLogOutput output, TimeProvider time, ILogger<AccessLogWriter> logger) : IAsyncDisposable
 {
     internal const int QueueLength = 16_384;
+    internal static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly Channel<string> _queue = Channel.CreateBounded<string>(new BoundedChannelOptions(QueueLength)
     {
@@ -56,30 +59,47 @@ internal sealed partial class AccessLogWriter(AccessLogOutput output, ILogger<Ac
         var failed = false;
         while (await _queue.Reader.WaitToReadAsync())
         {
-            try
+            // Lines arrived after a quiet spell: written at once, then once per interval while more come.
+            do
             {
-                while (_queue.Reader.TryRead(out var line))
+                failed = await WriteQueuedAsync(writer, failed);
+                if (_queue.Reader.Completion.IsCompleted)
                 {
-                    writer.Write(line);
-                    writer.Write('\n');
+                    break;
                 }
-                await writer.FlushAsync();
-                failed = false;
+                await Task.Delay(FlushInterval, time);
             }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+            while (_queue.Reader.TryPeek(out _));
+        }
+    }
+
+    /// <returns>Whether the output is failing (said once per failure streak).</returns>
+    private async Task<bool> WriteQueuedAsync(StreamWriter writer, bool failed)
+    {
+        try
+        {
+            while (_queue.Reader.TryRead(out var line))
             {
-                // A closed or broken output: lines are lost, requests go on; said once per failure streak.
-                if (!failed)
-                {
-                    LogOutputFailed(logger, ex.Message);
-                    failed = true;
-                }
+                writer.Write(line);
+                writer.Write('\n');
             }
-            if (Interlocked.Exchange(ref _dropped, 0) is > 0 and var dropped)
+            await writer.FlushAsync();
+            failed = false;
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            // A closed or broken output: lines are lost, requests go on.
+            if (!failed)
             {
-                LogDropped(logger, dropped);
+                LogOutputFailed(logger, ex.Message);
+                failed = true;
             }
         }
+        if (Interlocked.Exchange(ref _dropped, 0) is > 0 and var dropped)
+        {
+            LogDropped(logger, dropped);
+        }
+        return failed;
     }
 
     public async ValueTask DisposeAsync()

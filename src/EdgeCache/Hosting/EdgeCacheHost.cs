@@ -87,13 +87,19 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = static _ => Encoding.Latin1);
 
         var services = builder.Services;
-        if (!RequestLogWanted(configuration))
+        if (!NamedAtInformation(configuration, RequestLogCategory))
         {
             // ASP.NET Core's "Request starting/finished" lines would be a second and third line per
             // request beside the access log. And while its request logger is enabled at any level, it
             // starts an Activity and a log scope for every request (measured: a visible share of a
             // hit's CPU), though its lines are filtered out anyway.
             builder.Logging.AddFilter(RequestLogCategory, LogLevel.None);
+        }
+        foreach (var category in PerRequestCategories.Where(category => !NamedAtInformation(configuration, category)))
+        {
+            // Their other lines per request ("Executing endpoint", "Proxying to"): the access log says
+            // it in one; their warnings and errors stay.
+            builder.Logging.AddFilter(category, LogLevel.Warning);
         }
         // YARP logs every failed probe as a warning with its stack trace; LiveOriginHealthPolicy logs the reason once instead.
         builder.Logging.AddFilter("Yarp.ReverseProxy.Health.ActiveHealthCheckMonitor", LogLevel.Error);
@@ -145,13 +151,19 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
 
     private const string RequestLogCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
+    /// <summary>Categories that write Information lines for every request, beside ASP.NET Core's request lines.</summary>
+    private static readonly string[] PerRequestCategories =
+        ["Microsoft.AspNetCore.Routing.EndpointMiddleware", "Yarp.ReverseProxy.Forwarder.HttpForwarder"];
+
     /// <summary>
     /// Whether ASP.NET Core's request lines are asked for by name (<c>Logging:LogLevel</c> of their own
     /// category at Information or lower). A wider level (<c>Default</c>, <c>Microsoft.AspNetCore</c>)
     /// does not bring them: a request's line is the access log's, one per request.
     /// </summary>
-    internal static bool RequestLogWanted(IConfiguration configuration) =>
-        Enum.TryParse<LogLevel>(configuration[$"Logging:LogLevel:{RequestLogCategory}"], ignoreCase: true, out var level) && level <= LogLevel.Information;
+    internal static bool RequestLogWanted(IConfiguration configuration) => NamedAtInformation(configuration, RequestLogCategory);
+
+    private static bool NamedAtInformation(IConfiguration configuration, string category) =>
+        Enum.TryParse<LogLevel>(configuration[$"Logging:LogLevel:{category}"], ignoreCase: true, out var level) && level <= LogLevel.Information;
 
     private static WebApplication BuildManagement(EdgeCacheOptions options, string contentRoot, WebApplication proxy)
     {

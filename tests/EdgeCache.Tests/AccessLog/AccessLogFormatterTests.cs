@@ -71,9 +71,9 @@ public sealed class AccessLogFormatterTests
     [InlineData("EdgeCache; fwd=miss; detail=rate-limited", "miss", "rate-limited")]
     [InlineData("EdgeCache; detail=unknown-site", "none", "unknown-site")]
     public void Outcome_FromEdgeCachesOwnMember(string member, string cache, string? detail) =>
-        Assert.Equal((cache, detail), AccessLogFormatter.Outcome(["UpstreamCDN; hit", member]));
+        Assert.Equal((cache, detail), AccessLogFormatter.Outcome(new Microsoft.Extensions.Primitives.StringValues(["UpstreamCDN; hit", member])));
 
     [Fact]
     public void Outcome_NoMember_None() =>
-        Assert.Equal(("none", (string?)null), AccessLogFormatter.Outcome([]));
+        Assert.Equal(("none", (string?)null), AccessLogFormatter.Outcome(Microsoft.Extensions.Primitives.StringValues.Empty));
 }

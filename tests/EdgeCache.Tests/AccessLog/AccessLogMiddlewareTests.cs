@@ -2,6 +2,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgeCache.Tests.Infrastructure;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeCache.Tests.AccessLog;
 
@@ -200,6 +202,35 @@ public sealed class AccessLogMiddlewareTests
         var line = JsonDocument.Parse(lines[0]).RootElement;
         Assert.Equal(HostileTarget, line.GetProperty("path").GetString());
         Assert.Equal(HostileAgent, line.GetProperty("user_agent").GetString());
+    }
+
+    [Fact]
+    public async Task InformationLogging_TheAccessLineIsTheRequestsOnlyLine()
+    {
+        await using var origin = await TestOrigin.StartAsync();
+        origin.RespondWith("page", ("Cache-Control", "max-age=60"));
+        var log = new AccessLogCapture();
+        var logs = new LogCapture();
+        await using var proxy = await TestProxy.StartAsync(origin.Address, services =>
+        {
+            log.Register(services);
+            services.AddSingleton<ILoggerProvider>(logs);
+        }, extraArgs: ["--EdgeCache:AccessLog:Enabled=true", "--Logging:LogLevel:Default=Information"]);
+
+        foreach (var path in new[] { "/page", "/page", "/_edge/status" })
+        {
+            using (await proxy.Client.GetAsync(path))
+            {
+            }
+        }
+        using (await proxy.Client.PostAsync("/form", new StringContent("x")))
+        {
+        }
+        await log.WaitForAsync(line => line.Contains("/form"), "for the POST");
+
+        Assert.Equal(4, log.Lines.Count);
+        string[] perRequest = ["Microsoft.AspNetCore.Hosting.Diagnostics", "Microsoft.AspNetCore.Routing.EndpointMiddleware", "Yarp.ReverseProxy.Forwarder.HttpForwarder"];
+        Assert.DoesNotContain(logs.Entries, e => e.Level < LogLevel.Warning && perRequest.Contains(e.Category));
     }
 
     [Fact]
