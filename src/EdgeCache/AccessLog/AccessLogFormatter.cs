@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -54,8 +55,9 @@ internal static class AccessLogFormatter
     public static string Json(in AccessLogLine line)
     {
         var json = Rent();
-        json.Append("{\"time\":\"").Append(JsonTime(line.Time))
-            .Append('.').Append((line.Time.UtcTicks / TimeSpan.TicksPerMillisecond % 1000).ToString("000", CultureInfo.InvariantCulture)).Append("Z\"");
+        var milliseconds = (int)(line.Time.UtcTicks / TimeSpan.TicksPerMillisecond % 1000);
+        json.Append("{\"time\":\"").Append(JsonTime(line.Time)).Append('.')
+            .Append((char)('0' + milliseconds / 100)).Append((char)('0' + milliseconds / 10 % 10)).Append((char)('0' + milliseconds % 10)).Append("Z\"");
         JsonString(json, "client", line.Client is null ? null : Client(line.Client));
         JsonString(json, "method", line.Method);
         JsonString(json, "host", line.Host);
@@ -187,17 +189,30 @@ internal static class AccessLogFormatter
 
     private static void AppendToken(StringBuilder text, string value) => Escape(text, value.Length == 0 ? "-" : value, escapeSpace: true);
 
+    /// <summary>Printable ASCII but <c>"</c> and <c>\</c>: written as they are, a run at a time.</summary>
+    private static readonly SearchValues<char> Plain = SearchValues.Create(
+        " !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
+    private static readonly SearchValues<char> PlainToken = SearchValues.Create(
+        "!#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
+
     private static void Escape(StringBuilder text, string value, bool escapeSpace)
     {
         Span<byte> utf8 = stackalloc byte[4];
+        var plain = escapeSpace ? PlainToken : Plain;
         for (var i = 0; i < value.Length; i++)
         {
-            var c = value[i];
-            if (c is > ' ' and < '\x7f' and not '"' and not '\\' || (c == ' ' && !escapeSpace))
+            var run = value.AsSpan(i).IndexOfAnyExcept(plain);
+            if (run != 0)
             {
-                text.Append(c);
-                continue;
+                text.Append(run < 0 ? value.AsSpan(i) : value.AsSpan(i, run));
+                if (run < 0)
+                {
+                    return;
+                }
+                i += run;
             }
+            var c = value[i];
             if (c < 0x80)
             {
                 AppendHex(text, c);
@@ -234,6 +249,16 @@ internal static class AccessLogFormatter
         json.Append('"');
         for (var i = 0; i < value.Length; i++)
         {
+            var run = value.AsSpan(i).IndexOfAnyExcept(Plain);
+            if (run != 0)
+            {
+                json.Append(run < 0 ? value.AsSpan(i) : value.AsSpan(i, run));
+                if (run < 0)
+                {
+                    break;
+                }
+                i += run;
+            }
             var c = value[i];
             if (c is '"' or '\\')
             {
