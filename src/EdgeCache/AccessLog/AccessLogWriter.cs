@@ -20,6 +20,11 @@ internal sealed partial class AccessLogWriter(AccessLogOutput output, TimeProvid
     internal const int QueueLength = 16_384;
     internal static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
 
+    /// <summary>PIPE_BUF on Linux: the largest write a pipe never interleaves with another writer's.</summary>
+    internal const int AtomicWrite = 4096;
+
+    private readonly byte[] _buffer = new byte[AtomicWrite];
+
     private readonly Channel<string> _queue = Channel.CreateBounded<string>(new BoundedChannelOptions(QueueLength)
     {
         SingleReader = true,
@@ -51,18 +56,14 @@ internal sealed partial class AccessLogWriter(AccessLogOutput output, TimeProvid
 
     private async Task WriteLoopAsync()
     {
-        await using var writer = new StreamWriter(output.Open(), new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), bufferSize: 64 * 1024)
-        {
-            AutoFlush = false,
-            NewLine = "\n",
-        };
+        await using var stream = output.Open();
         var failed = false;
         while (await _queue.Reader.WaitToReadAsync())
         {
             // Lines arrived after a quiet spell: written at once, then once per interval while more come.
             do
             {
-                failed = await WriteQueuedAsync(writer, failed);
+                failed = await WriteQueuedAsync(stream, failed);
                 if (_queue.Reader.Completion.IsCompleted)
                 {
                     break;
@@ -73,17 +74,38 @@ internal sealed partial class AccessLogWriter(AccessLogOutput output, TimeProvid
         }
     }
 
+    /// <summary>
+    /// What is queued, in writes of whole lines of at most <see cref="AtomicWrite"/> bytes: a pipe
+    /// takes a write that size whole, so a line is never cut by another writer on the same output
+    /// (EdgeCache's own console log, by default). Lines are ASCII (the formatter escapes the rest).
+    /// </summary>
     /// <returns>Whether the output is failing (said once per failure streak).</returns>
-    private async Task<bool> WriteQueuedAsync(StreamWriter writer, bool failed)
+    private async Task<bool> WriteQueuedAsync(Stream stream, bool failed)
     {
         try
         {
+            var buffered = 0;
             while (_queue.Reader.TryRead(out var line))
             {
-                writer.Write(line);
-                writer.Write('\n');
+                var length = Encoding.UTF8.GetByteCount(line) + 1;
+                if (buffered + length > _buffer.Length && buffered > 0)
+                {
+                    await stream.WriteAsync(_buffer.AsMemory(0, buffered));
+                    buffered = 0;
+                }
+                if (length > _buffer.Length)
+                {
+                    await stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n")); // longer than a pipe writes whole: alone
+                    continue;
+                }
+                buffered += Encoding.UTF8.GetBytes(line, _buffer.AsSpan(buffered));
+                _buffer[buffered++] = (byte)'\n';
             }
-            await writer.FlushAsync();
+            if (buffered > 0)
+            {
+                await stream.WriteAsync(_buffer.AsMemory(0, buffered));
+            }
+            await stream.FlushAsync();
             failed = false;
         }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException)

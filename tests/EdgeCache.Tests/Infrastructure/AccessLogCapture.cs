@@ -10,6 +10,19 @@ internal sealed class AccessLogCapture : Stream
     private readonly Lock _lock = new();
     private readonly MemoryStream _bytes = new();
     private readonly SemaphoreSlim _written = new(0);
+    private readonly List<byte[]> _writes = [];
+
+    /// <summary>Each write as it arrived.</summary>
+    public IReadOnlyList<byte[]> Writes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _writes];
+            }
+        }
+    }
 
     /// <summary>Sends EdgeCache's access log here instead of standard output.</summary>
     public void Register(IServiceCollection services) => services.AddSingleton(new AccessLogOutput(() => this));
@@ -69,6 +82,7 @@ internal sealed class AccessLogCapture : Stream
         lock (_lock)
         {
             _bytes.Write(buffer);
+            _writes.Add(buffer.ToArray());
         }
         _written.Release();
     }
