@@ -29,7 +29,8 @@ internal sealed class AccessLogMiddleware(RequestDelegate next, IOptionsMonitor<
         // Step 2
         var started = time.GetTimestamp();
         var startedAt = time.GetUtcNow();
-        var body = new CountingResponseBody(context.Features.GetRequiredFeature<IHttpResponseBodyFeature>());
+        var server = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
+        var body = new CountingResponseBody(server);
         context.Features.Set<IHttpResponseBodyFeature>(body);
         var record = new AccessLogRecord();
         context.Features.Set(record);
@@ -48,6 +49,7 @@ internal sealed class AccessLogMiddleware(RequestDelegate next, IOptionsMonitor<
             // Step 3
             var line = Line(context, startedAt, time.GetElapsedTime(started), body.Bytes, record, failed);
             writer.Write(json ? AccessLogFormatter.Json(line) : AccessLogFormatter.Text(line));
+            context.Features.Set(server); // as ResponseCompression does: the server's own again
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using EdgeCache.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -94,6 +95,38 @@ public sealed class AccessLogMiddlewareTests
         Assert.Equal("stale", revalidated.GetProperty("cache").GetString());
         Assert.Equal(9, revalidated.GetProperty("bytes").GetInt64());
         Assert.Equal(JsonValueKind.Number, revalidated.GetProperty("origin_ms").ValueKind);
+    }
+
+    [Fact]
+    public async Task ForwardedAndStreamedThrough_BytesAndOriginStatusOfWhatYarpSent()
+    {
+        var (origin, proxy, log) = await StartAsync("json", "--EdgeCache:Cache:MaxObjectBytes=1000");
+        await using var _ = origin;
+        await using var __ = proxy;
+        var large = new string('L', 5000);
+        origin.Respond(context =>
+        {
+            context.Response.StatusCode = HttpMethods.IsPost(context.Request.Method) ? 201 : 200;
+            return context.Response.WriteAsync(context.Request.Path == "/large" ? large : "created");
+        });
+
+        using (var posted = await proxy.Client.PostAsync("/form", new StringContent("x")))
+        {
+            Assert.Equal("created", await posted.Content.ReadAsStringAsync());
+        }
+        using (var streamed = await proxy.Client.GetAsync("/large"))
+        {
+            Assert.Equal(large, await streamed.Content.ReadAsStringAsync());
+        }
+        var lines = await log.WaitForAsync(line => line.Contains("/large"), "for the large response");
+
+        var post = LineFor(lines, "/form");
+        Assert.Equal(("POST", 201, 7L, "method", 201), (post.GetProperty("method").GetString(), post.GetProperty("status").GetInt32(),
+            post.GetProperty("bytes").GetInt64(), post.GetProperty("cache").GetString(), post.GetProperty("origin_status").GetInt32()));
+        Assert.Equal(JsonValueKind.Number, post.GetProperty("origin_ms").ValueKind);
+        var tooLarge = LineFor(lines, "/large");
+        Assert.Equal((200, 5000L, "miss", "too-large", 200), (tooLarge.GetProperty("status").GetInt32(), tooLarge.GetProperty("bytes").GetInt64(),
+            tooLarge.GetProperty("cache").GetString(), tooLarge.GetProperty("detail").GetString(), tooLarge.GetProperty("origin_status").GetInt32()));
     }
 
     [Fact]
