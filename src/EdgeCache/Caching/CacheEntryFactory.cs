@@ -55,9 +55,10 @@ internal static class CacheEntryFactory
     /// is judged by its own fields.)
     /// </summary>
     public static CacheEntry Create(string key, int statusCode, IHeaderDictionary headers, ReadOnlyMemory<byte> body,
-        StorageDecision decision, CacheRule rule, DateTimeOffset responseTime, bool keepTagHeaders) => new()
+        StorageDecision decision, CacheRule rule, DateTimeOffset responseTime, bool keepTagHeaders, string owner = "") => new()
     {
         Key = key,
+        Owner = owner,
         StatusCode = statusCode,
         Headers = CopyHeaders(statusCode, headers, keepCookies: false, keepTagHeaders),
         Body = body,
@@ -84,9 +85,10 @@ internal static class CacheEntryFactory
         ResponseTime = responseTime,
     };
 
-    public static CacheEntry VaryMarker(string primaryKey, string[] varyHeaders, DateTimeOffset now) => new()
+    public static CacheEntry VaryMarker(string primaryKey, string[] varyHeaders, DateTimeOffset now, string owner = "") => new()
     {
         Key = primaryKey,
+        Owner = owner,
         Kind = CacheEntryKind.VaryMarker,
         VaryHeaders = varyHeaders,
         ResponseTime = now,

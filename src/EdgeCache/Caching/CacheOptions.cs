@@ -36,9 +36,6 @@ public sealed class CacheOptions
     /// </summary>
     public bool ForwardTagHeaders { get; set; }
 
-    /// <summary>One structured log line per request (event 1000, "Access") with the cache outcome and duration.</summary>
-    public bool AccessLog { get; set; }
-
     /// <summary>Stale-if-error window (grace) for responses and rules that give none.</summary>
     public TimeSpan DefaultStaleIfError { get; set; } = TimeSpan.FromHours(24);
 

@@ -8,13 +8,14 @@ namespace EdgeCache.Diagnostics;
 internal static class EventIds
 {
     // Request path
-    public const int Access = 1000;
     public const int OriginFetchFailed = 1001;
     public const int ServedStale = 1002;
     public const int BackgroundRefreshFailed = 1003;
     public const int RequestRefused = 1010;
     public const int ClientBodyMalformed = 1011;
     public const int EntryNotStorable = 1012;
+    public const int AccessLogDropped = 1013;
+    public const int AccessLogOutputFailed = 1014;
 
     // Storage
     public const int DiskCorruptEntry = 2001;

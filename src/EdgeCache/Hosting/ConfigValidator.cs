@@ -29,6 +29,7 @@ internal static class ConfigValidator
         ["Coverage"] = typeof(Coverage.CoverageOptions),
         ["Warming"] = typeof(Warming.WarmingOptions),
         ["OriginProtection"] = typeof(Protection.OriginProtectionOptions),
+        ["AccessLog"] = typeof(AccessLog.AccessLogOptions),
     };
 
     /// <summary>
@@ -180,6 +181,11 @@ internal static class ConfigValidator
         if (protection.MaxConcurrentRequests < 0 || protection.MaxBackgroundRequests < 0 || protection.QueueLength < 0 || protection.ClientRequestsPerSecond < 0 || protection.ClientBurst < 0)
         {
             errors.Add("EdgeCache:OriginProtection: MaxConcurrentRequests, MaxBackgroundRequests, QueueLength, ClientRequestsPerSecond and ClientBurst cannot be negative (0 turns the cap or the rate limit off)");
+        }
+
+        if (root["AccessLog:Format"] is { } format && !AccessLog.AccessLogOptions.IsKnownFormat(format))
+        {
+            errors.Add($"EdgeCache:AccessLog:Format: \"{format}\" is not a format; use text or json");
         }
 
         var rules = root.GetSection("Rules").GetChildren().ToList();

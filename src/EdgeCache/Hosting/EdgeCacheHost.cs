@@ -1,4 +1,5 @@
 using System.Text;
+using EdgeCache.AccessLog;
 using EdgeCache.Admin;
 using EdgeCache.Caching;
 using EdgeCache.Caching.Pipeline;
@@ -92,17 +93,25 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = static _ => Encoding.Latin1);
 
         var services = builder.Services;
-        if (!RequestLogWanted(configuration))
+        if (!NamedAtInformation(configuration, RequestLogCategory))
         {
-            // While ASP.NET Core's request logger is enabled at any level, it starts an Activity and a
-            // log scope for every request (measured: a visible share of a hit's CPU), though its
-            // request lines (Information) are filtered out anyway.
+            // ASP.NET Core's "Request starting/finished" lines would be a second and third line per
+            // request beside the access log. And while its request logger is enabled at any level, it
+            // starts an Activity and a log scope for every request (measured: a visible share of a
+            // hit's CPU), though its lines are filtered out anyway.
             builder.Logging.AddFilter(RequestLogCategory, LogLevel.None);
+        }
+        foreach (var category in PerRequestCategories.Where(category => !NamedAtInformation(configuration, category)))
+        {
+            // Their other lines per request ("Executing endpoint", "Proxying to"): the access log says
+            // it in one; their warnings and errors stay.
+            builder.Logging.AddFilter(category, LogLevel.Warning);
         }
         // YARP logs every failed probe as a warning with its stack trace; LiveOriginHealthPolicy logs the reason once instead.
         builder.Logging.AddFilter("Yarp.ReverseProxy.Health.ActiveHealthCheckMonitor", LogLevel.Error);
         services.TryAddSingleton(TimeProvider.System);
         // In the order a request meets them.
+        services.AddAccessLog(configuration);
         services.AddOriginProtection(configuration, out var clientRateLimit);
         services.AddEdgeCaching(configuration, builder.Environment.ContentRootPath);
         services.AddOriginHealth(options);
@@ -127,6 +136,8 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             ((IDisposable)proxy).Dispose();
             throw new ConfigurationException(proxyErrors);
         }
+        // Outermost, so every answer of the public listener, refusals included, gets its one line.
+        proxy.UseMiddleware<AccessLogMiddleware>();
         // Malformed requests end here, and the request is shaped as it will be keyed and forwarded.
         proxy.UseMiddleware<RequestGuardMiddleware>();
         if (clientRateLimit)
@@ -209,22 +220,19 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
 
     private const string RequestLogCategory = "Microsoft.AspNetCore.Hosting.Diagnostics";
 
-    /// <summary>Whether <c>Logging:LogLevel</c> lets ASP.NET Core's request lines through (the most specific level that applies is Information or lower).</summary>
-    internal static bool RequestLogWanted(IConfiguration configuration)
-    {
-        var levels = configuration.GetSection("Logging:LogLevel");
-        for (var category = RequestLogCategory; ; category = category[..category.LastIndexOf('.')])
-        {
-            if (levels[category] is { } level)
-            {
-                return Enum.TryParse<LogLevel>(level, ignoreCase: true, out var parsed) && parsed <= LogLevel.Information;
-            }
-            if (!category.Contains('.'))
-            {
-                return Enum.TryParse<LogLevel>(levels["Default"], ignoreCase: true, out var fallback) && fallback <= LogLevel.Information;
-            }
-        }
-    }
+    /// <summary>Categories that write Information lines for every request, beside ASP.NET Core's request lines.</summary>
+    private static readonly string[] PerRequestCategories =
+        ["Microsoft.AspNetCore.Routing.EndpointMiddleware", "Yarp.ReverseProxy.Forwarder.HttpForwarder"];
+
+    /// <summary>
+    /// Whether ASP.NET Core's request lines are asked for by name (<c>Logging:LogLevel</c> of their own
+    /// category at Information or lower). A wider level (<c>Default</c>, <c>Microsoft.AspNetCore</c>)
+    /// does not bring them: a request's line is the access log's, one per request.
+    /// </summary>
+    internal static bool RequestLogWanted(IConfiguration configuration) => NamedAtInformation(configuration, RequestLogCategory);
+
+    private static bool NamedAtInformation(IConfiguration configuration, string category) =>
+        Enum.TryParse<LogLevel>(configuration[$"Logging:LogLevel:{category}"], ignoreCase: true, out var level) && level <= LogLevel.Information;
 
     private static WebApplication BuildManagement(EdgeCacheOptions options, string contentRoot, WebApplication proxy)
     {

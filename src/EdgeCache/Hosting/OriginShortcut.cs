@@ -20,6 +20,9 @@ internal static class OriginShortcut
             [$"ReverseProxy:Routes:{RouteId}:ClusterId"] = ClusterId,
             [$"ReverseProxy:Routes:{RouteId}:Match:Path"] = "{**catch-all}",
             [$"ReverseProxy:Clusters:{ClusterId}:Destinations:origin:Address"] = options.Origin,
+            // Stored entries belong to this origin: another --origin over the same cache folder is
+            // another site. The cluster keeps its plain name, seen in metrics and on the status page.
+            [$"ReverseProxy:Clusters:{ClusterId}:Metadata:{Caching.Keys.CacheOwner.MetadataKey}"] = Owner(options.Origin!),
         };
         if (!string.IsNullOrWhiteSpace(options.BackupOrigin))
         {
@@ -28,5 +31,9 @@ internal static class OriginShortcut
         }
         return new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection("ReverseProxy");
     }
+
+    /// <summary><c>origin</c> and the origin's address in one spelling (host lower-cased, default port dropped, a trailing slash).</summary>
+    internal static string Owner(string origin) =>
+        $"{ClusterId} {(Uri.TryCreate(origin, UriKind.Absolute, out var uri) ? uri.AbsoluteUri : origin)}";
 
 }

@@ -17,6 +17,8 @@ internal static class OriginServiceCollectionExtensions
     {
         services.AddSingleton<IProxyConfigFilter>(new ClusterDefaults(options));
         services.AddSingleton<OriginHealth>();
+        services.AddSingleton<ProxyConfigGeneration>();
+        services.AddSingleton<Yarp.ReverseProxy.Configuration.IConfigChangeListener>(sp => sp.GetRequiredService<ProxyConfigGeneration>());
         services.AddSingleton<ReaderAffinity>();
         services.AddSingleton<IAvailableDestinationsPolicy>(sp => sp.GetRequiredService<OriginHealth>());
         services.AddSingleton<IActiveHealthCheckPolicy, LiveOriginHealthPolicy>();

@@ -72,6 +72,20 @@ public sealed class ConfigValidatorTests
     }
 
     [Fact]
+    public void Validate_AccessLog_KnownFormatsOnly_AndTheOldSwitchIsGone()
+    {
+        Assert.Empty(Validate(("EdgeCache:Origin", "http://127.0.0.1:9100"), ("EdgeCache:AccessLog:Enabled", "true"), ("EdgeCache:AccessLog:Format", "JSON")));
+
+        var errors = Validate(("EdgeCache:Origin", "http://127.0.0.1:9100"), ("EdgeCache:AccessLog:Format", "xml"), ("EdgeCache:AccessLog:Enabled", "yes"));
+        Assert.Contains(errors, e => e.StartsWith("EdgeCache:AccessLog:Enabled: \"yes\" is not true or false"));
+
+        Assert.Equal(["EdgeCache:AccessLog:Format: \"xml\" is not a format; use text or json"],
+            Validate(("EdgeCache:Origin", "http://127.0.0.1:9100"), ("EdgeCache:AccessLog:Format", "xml")));
+        Assert.Contains(Validate(("EdgeCache:Origin", "http://127.0.0.1:9100"), ("EdgeCache:Cache:AccessLog", "true")),
+            e => e.StartsWith("EdgeCache:Cache:AccessLog: unknown setting"));
+    }
+
+    [Fact]
     public void Validate_NoOriginAndNoRoutes_ExplainsWhatToDo() =>
         Assert.Contains("--origin", Assert.Single(Validate()));
 

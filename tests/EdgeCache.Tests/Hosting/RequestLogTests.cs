@@ -6,12 +6,14 @@ namespace EdgeCache.Tests.Hosting;
 public sealed class RequestLogTests
 {
     [Theory]
-    [InlineData(null, null, false)]                       // nothing configured
-    [InlineData("Information", "Warning", false)]         // the shipped appsettings.json
-    [InlineData("Warning", null, false)]                  // the load script's command line
-    [InlineData("Information", null, true)]               // Default lets request lines through
-    [InlineData("Warning", "Information", true)]          // a prefix of the category asks for them
-    public void RequestLogWanted_FollowsMostSpecificLevel(string? defaultLevel, string? aspNetCoreLevel, bool expected)
+    [InlineData(null, null, null, false)]                        // nothing configured
+    [InlineData("Information", "Warning", null, false)]          // the shipped appsettings.json
+    [InlineData("Warning", null, null, false)]                   // the load script's command line
+    [InlineData("Information", null, null, false)]               // Default: the access log is the request's line
+    [InlineData("Debug", "Information", null, false)]            // nor does a prefix of the category bring them
+    [InlineData("Warning", "Warning", "Information", true)]      // asked for by name
+    [InlineData("Information", null, "Warning", false)]
+    public void RequestLogWanted_OnlyWhenAskedForByName(string? defaultLevel, string? aspNetCoreLevel, string? hostingLevel, bool expected)
     {
         var values = new Dictionary<string, string?>();
         if (defaultLevel is not null)
@@ -21,6 +23,10 @@ public sealed class RequestLogTests
         if (aspNetCoreLevel is not null)
         {
             values["Logging:LogLevel:Microsoft.AspNetCore"] = aspNetCoreLevel;
+        }
+        if (hostingLevel is not null)
+        {
+            values["Logging:LogLevel:Microsoft.AspNetCore.Hosting.Diagnostics"] = hostingLevel;
         }
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
 

@@ -35,6 +35,12 @@ internal enum CacheEntryFlags : byte
 internal sealed record CacheEntry
 {
     public required string Key { get; init; }
+
+    /// <summary>
+    /// The site whose origin answered it (<see cref="Keys.CacheOwner"/>): only requests routed to that
+    /// site are served it. Empty: nobody's (never served after routing).
+    /// </summary>
+    public string Owner { get; init; } = "";
     public CacheEntryKind Kind { get; init; } = CacheEntryKind.Response;
     public int StatusCode { get; init; }
 
@@ -91,7 +97,7 @@ internal sealed record CacheEntry
     {
         get
         {
-            long size = Body.Length + Key.Length * 2 + 256;
+            long size = Body.Length + (Key.Length + Owner.Length) * 2 + 256;
             foreach (var header in Headers)
             {
                 size += header.Key.Length * 2;

@@ -6,7 +6,7 @@ namespace EdgeCache.Caching.Entries;
 /// <summary>
 /// The binary form of a <see cref="CacheEntry"/>, shared by the persistent stores:
 /// <code>
-/// "ECE2" | int32 total length | metadata and headers | int32 body length | body | uint32 CRC-32C
+/// "ECE3" | int32 total length | metadata (kind, key, owner, ...) and headers | int32 body length | body | uint32 CRC-32C
 /// </code>
 /// The checksum covers every byte before it, so a truncated or corrupted entry is detected and
 /// never served.
@@ -15,7 +15,9 @@ internal static class CacheEntryFormatter
 {
     // "ECE1" entries were written before responses to cookie requests and responses without
     // freshness were kept from other readers: some may hold a private page, so they are never read.
-    private static readonly byte[] Magic = "ECE2"u8.ToArray();
+    // "ECE2" entries do not say which site's origin answered them: they are misses, and dropped.
+    private static readonly byte[] Magic = "ECE3"u8.ToArray();
+    private static readonly byte[][] EarlierMagics = ["ECE1"u8.ToArray(), "ECE2"u8.ToArray()];
     private const int PrefixLength = 8;
     private const int ChecksumLength = 4;
 
@@ -28,6 +30,7 @@ internal static class CacheEntryFormatter
         {
             writer.Write((byte)entry.Kind);
             writer.Write(entry.Key);
+            writer.Write(entry.Owner);
             writer.Write(entry.StatusCode);
             writer.Write(entry.ResponseTime.UtcTicks);
             writer.Write(entry.InitialAge.Ticks);
@@ -80,6 +83,7 @@ internal static class CacheEntryFormatter
             using var reader = new BinaryReader(stream, Encoding.UTF8);
             var kind = (CacheEntryKind)reader.ReadByte();
             var key = reader.ReadString();
+            var owner = reader.ReadString();
             var status = reader.ReadInt32();
             var responseTime = new DateTimeOffset(reader.ReadInt64(), TimeSpan.Zero);
             var initialAge = new TimeSpan(reader.ReadInt64());
@@ -111,6 +115,7 @@ internal static class CacheEntryFormatter
             {
                 Kind = kind,
                 Key = key,
+                Owner = owner,
                 StatusCode = status,
                 ResponseTime = responseTime,
                 InitialAge = initialAge,
@@ -130,6 +135,22 @@ internal static class CacheEntryFormatter
         {
             return null;
         }
+    }
+
+    /// <summary>
+    /// Bytes an earlier EdgeCache wrote (its format is not read): a miss to drop quietly, not
+    /// corruption to report.
+    /// </summary>
+    public static bool IsEarlierFormat(ReadOnlySpan<byte> data)
+    {
+        foreach (var magic in EarlierMagics)
+        {
+            if (data.StartsWith(magic))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void WriteNullable(BinaryWriter writer, string? value)

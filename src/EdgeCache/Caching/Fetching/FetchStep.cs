@@ -88,7 +88,7 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
         if (!isLeader)
         {
             metrics.Coalesced();
-            if (!IsUsableByWaiter(result, primaryKey, headers, request.Facts.Credentials, stored, time.GetUtcNow()))
+            if (!IsUsableByWaiter(result, primaryKey, headers, request.Facts.Credentials, stored, time.GetUtcNow(), OwnerOf(target)))
             {
                 result = await FetchAndStoreAsync(originRequest, target, primaryKey, key, stored, request.Rule, headers, request.Background);
                 isLeader = true;
@@ -155,7 +155,7 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
     /// waiters with one answer from it (one failing attempt per key at a time).
     /// </summary>
     private static bool IsUsableByWaiter(FetchResult result, string primaryKey, IHeaderDictionary headers, RequestCredentials credentials,
-        CacheEntry? stored, DateTimeOffset now)
+        CacheEntry? stored, DateTimeOffset now, string owner)
     {
         switch (result.Kind)
         {
@@ -165,7 +165,8 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
                 return !result.Origin.OriginAnswered || (stored is not null && CachePolicy.CanServeStaleOnError(stored, now));
             case FetchKind.Stored or FetchKind.Revalidated:
                 var entry = result.Entry!;
-                return CachePolicy.IsReusableWithoutValidation(entry, now, credentials)
+                return entry.Owner == owner // a configuration change routed the leader to another site
+                    && CachePolicy.IsReusableWithoutValidation(entry, now, credentials)
                     && (entry.VaryHeaders.Length == 0 || CacheKeys.Variant(primaryKey, entry.VaryHeaders, headers) == entry.Key);
             default:
                 return false;
@@ -180,6 +181,7 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
         string key, CacheEntry? stored, CacheRule rule, IHeaderDictionary requestHeaders, bool background)
     {
         var current = options.CurrentValue;
+        var owner = OwnerOf(target);
         var origin = await fetcher.FetchAsync(request, target, stored?.ETag, stored?.LastModified, background, lifetime.ApplicationStopping);
         var credentials = CachePolicy.CredentialsOf(requestHeaders);
 
@@ -227,7 +229,7 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
                         origin.RequestTime, origin.ResponseTime);
                     if (error.Storable)
                     {
-                        return await StoreAsync(origin, error, primaryKey, rule, requestHeaders, current);
+                        return await StoreAsync(origin, error, primaryKey, rule, requestHeaders, current, owner);
                     }
                 }
                 return new FetchResult(FetchKind.Failed, null, origin, origin.Answer.FailureDetail);
@@ -240,7 +242,7 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
             // The 304 confirms the stored (already shared) response; a cookie does not make it private.
             var refreshed = CachePolicy.EvaluateResponse(stored.StatusCode, merged, credentials & ~RequestCredentials.Cookie, rule, current,
                 origin.RequestTime, origin.ResponseTime);
-            var updated = CacheEntryFactory.Create(stored.Key, stored.StatusCode, merged, stored.Body, refreshed, rule, origin.ResponseTime, current.ForwardTagHeaders);
+            var updated = CacheEntryFactory.Create(stored.Key, stored.StatusCode, merged, stored.Body, refreshed, rule, origin.ResponseTime, current.ForwardTagHeaders, owner);
             // The stored headers no longer carry the origin's tag fields (consumed at store time): keep the tags.
             updated = updated with { Tags = [.. stored.Tags.Union(updated.Tags, StringComparer.Ordinal).Order(StringComparer.Ordinal)] };
             if (!refreshed.Storable)
@@ -265,21 +267,24 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
             return new FetchResult(FetchKind.Uncacheable, transient, origin, decision.Reason);
         }
 
-        return await StoreAsync(origin, decision, primaryKey, rule, requestHeaders, current);
+        return await StoreAsync(origin, decision, primaryKey, rule, requestHeaders, current, owner);
     }
+
+    /// <summary>Whose an answer from <paramref name="target"/> is (<see cref="CacheOwner"/>).</summary>
+    private static string OwnerOf(OriginTarget? target) => target is null ? "" : CacheOwner.Of(target.Cluster.Model);
 
     /// <summary>Stores a storable answer under its key (its Vary variant's, behind a marker, when it varies).</summary>
     private async Task<FetchResult> StoreAsync(OriginResponse origin, StorageDecision decision, string primaryKey, CacheRule rule,
-        IHeaderDictionary requestHeaders, CacheOptions current)
+        IHeaderDictionary requestHeaders, CacheOptions current, string owner)
     {
         var vary = CacheKeys.ParseVary(origin.Headers.Vary);
         var entryKey = primaryKey;
         if (vary.Length > 0)
         {
-            await store.SetAsync(CacheEntryFactory.VaryMarker(primaryKey, vary, origin.ResponseTime), CancellationToken.None);
+            await store.SetAsync(CacheEntryFactory.VaryMarker(primaryKey, vary, origin.ResponseTime, owner), CancellationToken.None);
             entryKey = CacheKeys.Variant(primaryKey, vary, requestHeaders);
         }
-        var entry = CacheEntryFactory.Create(entryKey, origin.StatusCode, origin.Headers, origin.Body, decision, rule, origin.ResponseTime, current.ForwardTagHeaders);
+        var entry = CacheEntryFactory.Create(entryKey, origin.StatusCode, origin.Headers, origin.Body, decision, rule, origin.ResponseTime, current.ForwardTagHeaders, owner);
         await store.SetAsync(entry, CancellationToken.None);
         return new FetchResult(FetchKind.Stored, entry, origin, "stored");
     }

@@ -19,6 +19,9 @@ internal sealed class CacheRequestContext(CacheRule rule, RequestFacts facts, bo
     /// <summary>A warming request: background work, neither reader traffic nor a reader in the origin's queue.</summary>
     public bool Background { get; } = background;
 
+    /// <summary>The proxy configuration in effect before this request was routed (<see cref="Origin.ProxyConfigGeneration"/>).</summary>
+    public int ConfigGeneration { get; init; }
+
     /// <summary>The primary key; null for a bypass.</summary>
     public string? PrimaryKey { get; init; }
 

@@ -42,7 +42,7 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
         await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Hit(entry.TimeToLive(now), detail));
         if (detail is null)
         {
-            store.RememberSite(entry.Key, site);
+            RememberSite(context, entry, site);
         }
     }
 
@@ -119,7 +119,7 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
         {
             await CachedResponseWriter.WriteAsync(context, entry, now,
                 CacheStatus.Forward(fwd, fwdStatus, stored: true, ttl: entry.TimeToLive(now), collapsed: collapsed, backup: result.Origin.FromBackup));
-            store.RememberSite(entry.Key, site);
+            RememberSite(context, entry, site);
             return;
         }
         if (!collapsed)
@@ -127,5 +127,14 @@ internal sealed class CacheResponder(ErrorPageWriter errorPages, StaleResponder 
             affinity.Apply(context, result.Origin.Destination); // this reader's own answer
         }
         await CachedResponseWriter.WriteAsync(context, entry, now, CacheStatus.Forward(fwd, fwdStatus, detail: result.Detail, backup: result.Origin.FromBackup));
+    }
+
+    /// <summary>The entry was served to a routed request: later hits on it are answered before routing, while the proxy configuration that routed this one holds.</summary>
+    private void RememberSite(HttpContext context, CacheEntry entry, string site)
+    {
+        if (context.Features.Get<CacheRequestContext>() is { } request)
+        {
+            store.RememberSite(entry, site, request.ConfigGeneration);
+        }
     }
 }

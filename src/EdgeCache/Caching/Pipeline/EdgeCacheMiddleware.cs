@@ -19,7 +19,8 @@ namespace EdgeCache.Caching.Pipeline;
 /// 1. Not GET/HEAD, or the status page          → on, without a context (forwarded untouched).
 /// 2. Rule; a bypass                            → on, with a context saying so.
 /// 3. Key (no string), memory probe, variant.
-/// 4. Decide (entries whose site is known): Hit, StaleOriginDown, StaleOriginFailing → answered here.
+/// 4. Decide (entries a routed request of the current proxy configuration was served, so their
+///    site is known and still the site of this URL): Hit, StaleOriginDown, StaleOriginFailing → answered here.
 /// 5. Anything else                             → on, with a <see cref="CacheRequestContext"/> carrying
 ///                                                rule, facts, key and what memory held.
 /// </code>
@@ -27,14 +28,14 @@ namespace EdgeCache.Caching.Pipeline;
 /// an entry's life and shared by every hit in that second.
 /// </summary>
 internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider rules, TieredStore store, TrafficTracker traffic,
-    Warming.WarmMarker warmMarker, IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, CacheResponder responder, OriginHealth health, Fetching.FailureBackoff backoff, CacheTelemetry telemetry, TimeProvider time)
+    Warming.WarmMarker warmMarker, IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, CacheResponder responder, OriginHealth health, Fetching.FailureBackoff backoff, CacheTelemetry telemetry, ProxyConfigGeneration configGeneration,
+    TimeProvider time)
 {
     // Bound at start-up, like the status page's endpoint (the option does not reload).
     private readonly string _statusPath = degraded.CurrentValue.StatusPath;
 
     public Task InvokeAsync(HttpContext context)
     {
-        var started = time.GetTimestamp();
         var request = context.Request;
 
         // Step 1: only GET and HEAD use the cache.
@@ -85,10 +86,13 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
             }
         }
 
-        // Step 4: answered here when the entry's site is known and the decision is a hit or stale-while-down.
+        // Step 4: answered here when the entry's site is known under the configuration in effect and
+        // the decision is a hit or stale-while-down. Read before routing: a configuration applied
+        // meanwhile makes the routed request's note of the site stale, never wrong.
+        var generation = configGeneration.Current;
         var item = primary?.Entry.Kind == CacheEntryKind.VaryMarker ? variant : primary;
         // A stored error answer goes to the routed step, where an HTML reader may get it branded.
-        if (item is { Site: { } site } && item.Entry.StatusCode < StatusCodes.Status400BadRequest && !facts.Reload && !background)
+        if (item?.SiteAt(generation) is { } site && item.Entry.StatusCode < StatusCodes.Status400BadRequest && !facts.Reload && !background)
         {
             var now = time.GetUtcNow();
             var entry = item.Entry;
@@ -111,7 +115,7 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
                     RequestAction.StaleOriginDown => responder.WriteStaleAsync(context, entry, rule, site, "origin-down"),
                     _ => responder.WriteStaleAsync(context, entry, rule, site, "origin-error"),
                 };
-                telemetry.Record(context, site, decision.Action == RequestAction.Hit ? CacheOutcome.Hit : CacheOutcome.Stale, started);
+                telemetry.Record(site, decision.Action == RequestAction.Hit ? CacheOutcome.Hit : CacheOutcome.Stale);
                 return write;
             }
         }
@@ -119,6 +123,7 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
         // Step 5: the routed step takes it from here, without matching, keying or probing again.
         context.Features.Set(new CacheRequestContext(rule, facts, background)
         {
+            ConfigGeneration = generation,
             PrimaryKey = primaryKey,
             PrimaryInMemory = primary?.Entry,
             VariantKey = variantKey,

@@ -1,3 +1,4 @@
+using EdgeCache.AccessLog;
 using EdgeCache.Caching.Policy;
 using EdgeCache.Degraded;
 using EdgeCache.Diagnostics;
@@ -18,7 +19,7 @@ namespace EdgeCache.Caching.Pipeline;
 /// invalidates what the cache holds for its URL (<see cref="UnsafeRequestInvalidator"/>).
 /// </summary>
 internal sealed partial class ForwardStep(OriginLimiter limiter, OriginHealth health, ErrorPageWriter errorPages, IOptionsMonitor<CacheOptions> options,
-    ReaderAffinity affinity, UnsafeRequestInvalidator invalidator, ILogger<ForwardStep> logger)
+    ReaderAffinity affinity, UnsafeRequestInvalidator invalidator, TimeProvider time, ILogger<ForwardStep> logger)
 {
     /// <summary>A request body can be read once; a request with one is not sent twice.</summary>
     private static bool HasBody(HttpRequest request) =>
@@ -110,6 +111,8 @@ internal sealed partial class ForwardStep(OriginLimiter limiter, OriginHealth he
                 await errorPages.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "origin-busy");
                 return CacheOutcome.ErrorPage;
             }
+            var record = context.Features.Get<AccessLogRecord>();
+            var asked = record is null ? 0 : time.GetTimestamp();
             await next(context);
             if (!context.Response.HasStarted && proxy is not null && !HasBody(context.Request)
                 && OriginHealth.NeverReached(context.Features.Get<IForwarderErrorFeature>())
@@ -122,6 +125,8 @@ internal sealed partial class ForwardStep(OriginLimiter limiter, OriginHealth he
                 proxy.AvailableDestinations = [alternative];
                 await next(context);
             }
+            // YARP answered for the origin: its status, unless the forwarder failed (then none).
+            record?.Origin(context.Features.Get<IForwarderErrorFeature>() is null ? context.Response.StatusCode : null, time.GetElapsedTime(asked));
         }
         if (context.Features.Get<IForwarderErrorFeature>() is { Error: ForwarderError.RequestBodyClient } bad)
         {

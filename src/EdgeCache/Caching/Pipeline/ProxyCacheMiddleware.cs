@@ -1,4 +1,6 @@
+using EdgeCache.AccessLog;
 using EdgeCache.Caching.Fetching;
+using EdgeCache.Caching.Keys;
 using EdgeCache.Caching.Policy;
 using Microsoft.AspNetCore.Http;
 using Yarp.ReverseProxy.Model;
@@ -12,7 +14,8 @@ namespace EdgeCache.Caching.Pipeline;
 /// 1. No context (not GET/HEAD) or a bypass        → forwarded untouched (fwd=method, fwd=bypass); an
 ///    unsafe method's 2xx/3xx invalidates its URL first (<see cref="ForwardStep"/>).
 /// 2. <see cref="CacheLookup"/>: the reader counted; the lookup finished in the persistent tier
-///    (memory was probed before routing); a Vary marker selects the variant. A store error is a miss.
+///    (memory was probed before routing); a Vary marker selects the variant. A store error, or an
+///    entry another site's origin answered (<see cref="CacheOwner"/>), is a miss.
 /// 3. Its decision (<see cref="RequestDecider"/>, with the site degraded when no destination is up):
 ///    Hit (refresh-ahead when due), StaleWhileRevalidate (refresh in the background),
 ///    StaleOriginDown and StaleOriginFailing (the key backing off) are served from the entry.
@@ -28,16 +31,16 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        var started = telemetry.Start();
-        var site = context.Features.Get<IReverseProxyFeature>()?.Cluster.Config.ClusterId ?? "none";
+        var proxy = context.Features.Get<IReverseProxyFeature>();
+        var site = proxy?.Cluster.Config.ClusterId ?? "none";
         var request = context.Features.Get<CacheRequestContext>();
         var outcome = request is null
             ? await forward.ForwardAsync(context, next, "method", detail: null, CacheOutcome.Bypass)
-            : await HandleAsync(context, request, site);
-        telemetry.Record(context, site, outcome, started);
+            : await HandleAsync(context, request, site, proxy is null ? "" : CacheOwner.Of(proxy.Cluster));
+        telemetry.Record(site, outcome);
     }
 
-    private async Task<CacheOutcome> HandleAsync(HttpContext context, CacheRequestContext request, string site)
+    private async Task<CacheOutcome> HandleAsync(HttpContext context, CacheRequestContext request, string site, string owner)
     {
         // Step 1: a bypass goes through YARP untouched.
         if (request.Facts.BypassReason is { } reason)
@@ -46,7 +49,7 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
         }
 
         // Steps 2 and 3: finish the lookup, decide.
-        var (entry, key, varyMiss, target, decision) = await lookup.LookupAsync(context, request, site);
+        var (entry, key, varyMiss, target, decision) = await lookup.LookupAsync(context, request, site, owner);
         var primaryKey = request.PrimaryKey!;
         switch (decision.Action)
         {
@@ -87,6 +90,7 @@ internal sealed class ProxyCacheMiddleware(RequestDelegate next, CacheLookup loo
 
         // Step 5: answer.
         var result = fetched.Result!;
+        context.Features.Get<AccessLogRecord>()?.Origin(result.Origin);
         var fwd = request.Facts.Reload ? "request" : entry is not null ? "stale" : varyMiss ? "vary-miss" : "miss";
         switch (result.Kind)
         {

@@ -89,7 +89,7 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
         var entry = CacheEntryFormatter.Deserialize(data);
         if (entry is null)
         {
-            DropCorrupt(path);
+            Drop(path, data);
             return null;
         }
         if (!string.Equals(entry.Key, key, StringComparison.Ordinal))
@@ -336,7 +336,7 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
             var entry = CacheEntryFormatter.Deserialize(data);
             if (entry is null)
             {
-                DropCorrupt(path);
+                Drop(path, data);
                 result.Dropped++;
                 return;
             }
@@ -376,6 +376,18 @@ internal sealed partial class DiskStore : ICacheStore, IReportsStatistics, IDisp
             FirstPath ??= path;
             FirstReason ??= reason;
         }
+    }
+
+    /// <summary>Bytes that are no entry: corrupt (reported), or written by an earlier EdgeCache (a miss, dropped quietly).</summary>
+    private void Drop(string path, byte[] data)
+    {
+        if (CacheEntryFormatter.IsEarlierFormat(data))
+        {
+            TryDelete(path);
+            Untrack(path);
+            return;
+        }
+        DropCorrupt(path);
     }
 
     private void DropCorrupt(string path)

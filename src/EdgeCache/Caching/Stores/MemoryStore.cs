@@ -87,12 +87,15 @@ internal sealed class MemoryStore : ICacheStore, IReportsStatistics
         return true;
     }
 
-    /// <summary>Notes the site of a routed request that was served <paramref name="key"/>'s entry.</summary>
-    public void RememberSite(string key, string site)
+    /// <summary>
+    /// Notes the site of a routed request, of proxy configuration <paramref name="generation"/>, that was
+    /// served <paramref name="entry"/>: only that entry, not one that has replaced it under its key since.
+    /// </summary>
+    public void RememberSite(CacheEntry entry, string site, int generation)
     {
-        if (_map.TryGetValue(key, out var item))
+        if (_map.TryGetValue(entry.Key, out var item) && ReferenceEquals(item.Entry, entry))
         {
-            item.Site = site;
+            item.Remember(site, generation);
         }
     }
 
@@ -260,11 +263,27 @@ internal sealed class MemoryItem(CacheEntry entry, long size, long lastPromoted)
 
     internal LinkedListNode<MemoryItem>? Node;
 
+    private SiteOfEntry? _site;
+
     /// <summary>
-    /// The site (YARP cluster) of the routed request that last served this entry, or null if none
-    /// has yet: the fast path needs it for its metrics and leaves unknown entries to the routed path.
+    /// The site (YARP cluster) of the routed request that last served this entry, when that request was
+    /// routed by the proxy configuration <paramref name="generation"/> (<see cref="Origin.ProxyConfigGeneration"/>);
+    /// null otherwise. The fast path answers only entries with a site: it needs one for its metrics, and
+    /// an entry whose site is unknown, or was found under an earlier configuration (the URL may now be
+    /// another site's), goes to the routed path, which checks whose it is.
     /// </summary>
-    public string? Site { get; set; }
+    public string? SiteAt(int generation) => _site is { } site && site.Generation == generation ? site.Site : null;
+
+    /// <summary>One object, so a reader never sees one request's site with another's generation.</summary>
+    public void Remember(string site, int generation)
+    {
+        if (_site is not { } current || current.Generation != generation || !ReferenceEquals(current.Site, site))
+        {
+            _site = new SiteOfEntry(site, generation);
+        }
+    }
+
+    private sealed record SiteOfEntry(string Site, int Generation);
 
     /// <summary>The <c>Age</c> and <c>Cache-Status</c> values of a hit, rebuilt when their seconds change.</summary>
     public HitHeaderValues? HitHeaders { get; set; }

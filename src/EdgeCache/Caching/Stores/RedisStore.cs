@@ -160,6 +160,12 @@ internal sealed partial class RedisStore : ICacheStore, IReportsStatistics
             return null;
         }
         var entry = CacheEntryFormatter.Deserialize(value);
+        if (entry is null && CacheEntryFormatter.IsEarlierFormat(value))
+        {
+            // Written by an earlier EdgeCache: a miss, replaced by the next write.
+            await Bounded(_entries.RemoveAsync(EntryName(key), cancellationToken), cancellationToken);
+            return null;
+        }
         if (entry is null || entry.Key != key)
         {
             Interlocked.Increment(ref _corrupt);

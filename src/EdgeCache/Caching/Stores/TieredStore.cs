@@ -143,8 +143,11 @@ internal sealed partial class TieredStore : ITierStatisticsSource, IAsyncDisposa
         return (null, "");
     }
 
-    /// <summary>Notes the site (YARP cluster) a memory-tier entry was served for: later hits on it are answered before routing.</summary>
-    public void RememberSite(string key, string site) => _memory.RememberSite(key, site);
+    /// <summary>
+    /// Notes the site (YARP cluster) a memory-tier entry was served for by a request routed under proxy
+    /// configuration <paramref name="generation"/>: later hits on it are answered before routing while that configuration holds.
+    /// </summary>
+    public void RememberSite(CacheEntry entry, string site, int generation) => _memory.RememberSite(entry, site, generation);
 
     /// <summary>Stores in memory now and queues the persistent write; returns once memory has it.</summary>
     public async ValueTask SetAsync(CacheEntry entry, CancellationToken cancellationToken)

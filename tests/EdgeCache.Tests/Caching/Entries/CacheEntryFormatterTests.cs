@@ -8,6 +8,7 @@ public sealed class CacheEntryFormatterTests
     private static CacheEntry Sample() => new()
     {
         Key = "GET http://e.com/a",
+        Owner = "origin http://127.0.0.1:9100/",
         StatusCode = 200,
         Headers = [new("Content-Type", ["text/html"]), new("X-Multi", ["a", "b"])],
         Body = Encoding.UTF8.GetBytes("<p>hello</p>"),
@@ -45,6 +46,7 @@ public sealed class CacheEntryFormatterTests
 
         Assert.NotNull(copy);
         Assert.Equal(original.Key, copy.Key);
+        Assert.Equal(original.Owner, copy.Owner);
         Assert.Equal(original.StatusCode, copy.StatusCode);
         Assert.Equal(original.Body.ToArray(), copy.Body.ToArray());
         Assert.Equal(original.ResponseTime, copy.ResponseTime);
@@ -58,6 +60,21 @@ public sealed class CacheEntryFormatterTests
         Assert.Equal(original.Tags, copy.Tags);
         Assert.Equal(original.VaryHeaders, copy.VaryHeaders);
         Assert.Equal(["a", "b"], copy.Headers[1].Value);
+    }
+
+    [Theory]
+    [InlineData("ECE1")]
+    [InlineData("ECE2")]
+    public void Deserialize_EarlierFormat_NotReadButKnownAsEarlier(string magic)
+    {
+        // An entry as the previous format wrote it: the same layout without the owner.
+        var bytes = CacheEntryFormatter.Serialize(Sample() with { Owner = "" });
+        Encoding.ASCII.GetBytes(magic).CopyTo(bytes, 0);
+
+        Assert.Null(CacheEntryFormatter.Deserialize(bytes));
+        Assert.True(CacheEntryFormatter.IsEarlierFormat(bytes));
+        Assert.False(CacheEntryFormatter.IsEarlierFormat(CacheEntryFormatter.Serialize(Sample())));
+        Assert.False(CacheEntryFormatter.IsEarlierFormat("garbage"u8));
     }
 
     [Fact]

@@ -42,6 +42,36 @@ public sealed class DiskStoreTests
     }
 
     [Fact]
+    public async Task GetAndScan_EntryOfAnEarlierFormat_AMissDroppedQuietly()
+    {
+        var path = TempDirectory.Create("disk");
+        using (var store = Open(path))
+        {
+            await store.SetAsync(Entry("read"), default);
+            await store.SetAsync(Entry("scanned"), default);
+            foreach (var key in new[] { "read", "scanned" })
+            {
+                var file = store.PathFor(key);
+                var bytes = await File.ReadAllBytesAsync(file);
+                "ECE2"u8.CopyTo(bytes); // as the format before entries named their owner
+                await File.WriteAllBytesAsync(file, bytes);
+            }
+            Assert.Null(await store.GetAsync("read", default));
+            Assert.False(File.Exists(store.PathFor("read")));
+            Assert.Equal(0, store.CorruptEntries);
+        }
+
+        var logs = new LogCapture();
+        using var reopened = Open(path, logger: logs.CreateLogger<DiskStore>());
+        await reopened.ScanCompletion;
+
+        Assert.Equal(0, reopened.Count);
+        Assert.Equal(0, reopened.CorruptEntries);
+        Assert.Empty(logs.Messages(EventIds.DiskCorruptEntry));
+        Assert.Empty(Directory.GetFiles(path, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task Scan_LeftoverTempFileAndDeadEntry_Removed()
     {
         var path = TempDirectory.Create("disk");
