@@ -123,4 +123,23 @@ public sealed class ConfigReloadTests : IAsyncLifetime
         using var still = await proxy.Client.GetAsync("/anything-else");
         Assert.Equal("from the origin", await still.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task LogLevelNotALevel_ReaderOfTheChangeThrows_RejectedAndProcessLives()
+    {
+        await using var proxy = await StartAsync(Site(), origin: false);
+
+        // Nothing in EdgeCache's checks reads Logging; the logger's own options refuse the level when
+        // the change is published, and that exception must not escape the file watcher's thread.
+        await File.WriteAllTextAsync(_file, Site().Replace("{ \"ReverseProxy\"", "{ \"Logging\": { \"LogLevel\": { \"Microsoft\": \"Verbose\" } }, \"ReverseProxy\"", StringComparison.Ordinal));
+
+        var rejected = await _log.WaitForAsync(EventIds.ConfigReloadRejected);
+        Assert.Contains("Verbose", rejected.Message);
+        using var response = await proxy.Client.GetAsync("/a");
+        Assert.Equal("from the origin", await response.Content.ReadAsStringAsync());
+
+        // The watcher goes on: the next good save is applied.
+        await File.WriteAllTextAsync(_file, Site().Replace("{ \"ReverseProxy\"", "{ \"Logging\": { \"LogLevel\": { \"Microsoft\": \"Warning\" } }, \"ReverseProxy\"", StringComparison.Ordinal));
+        await _log.WaitForAsync(EventIds.ConfigReloaded);
+    }
 }
