@@ -36,7 +36,12 @@ internal static class ConfigValidator
     /// reads first, then the checks of values and cross-references, with each unparsable value
     /// taken at its default so that one run reports everything.
     /// </summary>
-    public static IReadOnlyList<string> Validate(IConfiguration configuration)
+    /// <param name="readsProxySection">
+    /// Whether the proxy reads the <c>ReverseProxy</c> section; null when it is this configuration
+    /// that decides (at start). A running proxy keeps the choice it started with, since
+    /// <c>EdgeCache:Origin</c> is read at start only.
+    /// </param>
+    public static IReadOnlyList<string> Validate(IConfiguration configuration, bool? readsProxySection = null)
     {
         var errors = new List<string>();
         var root = configuration.GetSection(EdgeCacheOptions.Section);
@@ -55,7 +60,7 @@ internal static class ConfigValidator
                 errors.Add(Unknown(child, KnownTopLevel()));
             }
         }
-        var proxySection = string.IsNullOrWhiteSpace(root["Origin"]);
+        var proxySection = readsProxySection ?? string.IsNullOrWhiteSpace(root["Origin"]);
         if (proxySection)
         {
             CheckShape(configuration.GetSection("ReverseProxy"), typeof(ProxySection), errors);

@@ -142,4 +142,19 @@ public sealed class ConfigReloadTests : IAsyncLifetime
         await File.WriteAllTextAsync(_file, Site().Replace("{ \"ReverseProxy\"", "{ \"Logging\": { \"LogLevel\": { \"Microsoft\": \"Warning\" } }, \"ReverseProxy\"", StringComparison.Ordinal));
         await _log.WaitForAsync(EventIds.ConfigReloaded);
     }
+
+    [Fact]
+    public async Task OriginAddedInPlaceOfTheProxySection_Rejected_RoutesStayInForce()
+    {
+        await using var proxy = await StartAsync(Site(), origin: false);
+
+        // The running proxy reads ReverseProxy until a restart (Origin is read at start only): a
+        // change that drops the section would leave it with no routes at all.
+        await File.WriteAllTextAsync(_file, $$"""{ "EdgeCache": { "Origin": "{{_origin.Address}}" } }""");
+
+        var rejected = await _log.WaitForAsync(EventIds.ConfigReloadRejected);
+        Assert.Contains("ReverseProxy: no routes or no clusters", rejected.Message);
+        using var response = await proxy.Client.GetAsync("/a");
+        Assert.Equal("from the origin", await response.Content.ReadAsStringAsync());
+    }
 }
