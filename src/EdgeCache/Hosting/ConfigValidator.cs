@@ -405,7 +405,8 @@ internal static class ConfigValidator
             // YARP reads "2" as 2.0.
             _ when type == typeof(Version) => Version.TryParse(value.Contains('.') ? value : value + ".0", out _),
             _ when type == typeof(Uri) => Uri.TryCreate(value, UriKind.Absolute, out _),
-            _ when type.IsEnum => Enum.TryParse(type, value, ignoreCase: true, out var parsed) && Enum.IsDefined(type, parsed!) && !int.TryParse(value, out _),
+            // A defined member's number too: YARP's reader and the binder both take "4" for the fifth member.
+            _ when type.IsEnum => Enum.TryParse(type, value, ignoreCase: true, out var parsed) && Enum.IsDefined(type, parsed!),
             _ => true,
         };
         if (!ok)
