@@ -96,7 +96,7 @@ internal static class ConfigValidator
 
         var cache = root.GetSection("Cache").Get<CacheOptions>() ?? new CacheOptions();
         Positive("EdgeCache:Cache:MaxObjectBytes", cache.MaxObjectBytes, errors);
-        if (cache.HeuristicFraction is <= 0 or > 1)
+        if (cache.HeuristicFraction is not (> 0 and <= 1)) // NaN too
         {
             errors.Add($"EdgeCache:Cache:HeuristicFraction: {cache.HeuristicFraction.ToString(CultureInfo.InvariantCulture)} is out of range; use a fraction in (0, 1], e.g. 0.1");
         }

@@ -182,4 +182,12 @@ public sealed class ConfigValidatorTests
 
         Assert.Empty(errors);
     }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    public void Validate_HeuristicFractionNotANumber_Listed(string value) =>
+        // double.Parse takes both; NaN passed every comparison, and a heuristic TTL of NaN throws on every response it applies to.
+        Assert.Contains(Validate(("EdgeCache:Origin", "http://127.0.0.1:9100"), ("EdgeCache:Cache:HeuristicFraction", value)),
+            e => e.StartsWith("EdgeCache:Cache:HeuristicFraction:"));
 }
