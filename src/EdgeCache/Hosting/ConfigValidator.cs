@@ -314,6 +314,13 @@ internal static class ConfigValidator
     {
         if (ListItemType(type) is { } itemType)
         {
+            if (section.Value is { Length: > 0 } single && !section.GetChildren().Any())
+            {
+                // The binder and YARP read a list from its items only: this value would be dropped, and an
+                // empty list means every path, every host.
+                errors.Add($"{section.Path}: expected a list (a JSON array), found a value; write [ \"{single}\" ]");
+                return;
+            }
             foreach (var item in section.GetChildren())
             {
                 if (!int.TryParse(item.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))

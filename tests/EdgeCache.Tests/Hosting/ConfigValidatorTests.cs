@@ -190,4 +190,18 @@ public sealed class ConfigValidatorTests
         // double.Parse takes both; NaN passed every comparison, and a heuristic TTL of NaN throws on every response it applies to.
         Assert.Contains(Validate(("EdgeCache:Origin", "http://127.0.0.1:9100"), ("EdgeCache:Cache:HeuristicFraction", value)),
             e => e.StartsWith("EdgeCache:Cache:HeuristicFraction:"));
+
+    [Fact]
+    public void Validate_ListGivenAsOneValue_Listed()
+    {
+        // Read as a list, a lone value is no list at all: a rule for every path, a route for every host.
+        var errors = Validate(
+            ("EdgeCache:Rules:0:Paths", "/news/*"), ("EdgeCache:Rules:0:Ttl", "1.00:00:00"),
+            ("ReverseProxy:Routes:r:ClusterId", "c"), ("ReverseProxy:Routes:r:Match:Path", "{**all}"),
+            ("ReverseProxy:Routes:r:Match:Hosts", "www.example.com"),
+            ("ReverseProxy:Clusters:c:Destinations:d:Address", "http://127.0.0.1:9100"));
+
+        Assert.Contains("EdgeCache:Rules:0:Paths: expected a list (a JSON array), found a value; write [ \"/news/*\" ]", errors);
+        Assert.Contains("ReverseProxy:Routes:r:Match:Hosts: expected a list (a JSON array), found a value; write [ \"www.example.com\" ]", errors);
+    }
 }
