@@ -209,19 +209,21 @@ internal static class ConfigValidator
 
         if (proxySection)
         {
-            ValidateReverseProxy(configuration.GetSection("ReverseProxy"), errors);
+            ValidateReverseProxy(configuration.GetSection("ReverseProxy"), originReadLater: !string.IsNullOrWhiteSpace(options.Origin), errors);
         }
         return errors;
     }
 
     /// <summary>The parts of YARP's configuration a proxy cannot start without, plus what our registry cannot serve.</summary>
-    private static void ValidateReverseProxy(IConfigurationSection proxy, List<string> errors)
+    private static void ValidateReverseProxy(IConfigurationSection proxy, bool originReadLater, List<string> errors)
     {
         var routes = proxy.GetSection("Routes").GetChildren().ToList();
         var clusters = proxy.GetSection("Clusters").GetChildren().ToList();
         if (routes.Count == 0 || clusters.Count == 0)
         {
-            errors.Add("ReverseProxy: no routes or no clusters; give --origin http://HOST:PORT, or configure ReverseProxy:Routes and ReverseProxy:Clusters (see README)");
+            errors.Add(originReadLater
+                ? "ReverseProxy: no routes or no clusters; the running proxy reads this section until a restart (EdgeCache:Origin is read at start only), so keep it until then"
+                : "ReverseProxy: no routes or no clusters; give --origin http://HOST:PORT, or configure ReverseProxy:Routes and ReverseProxy:Clusters (see README)");
             return;
         }
         var clusterIds = clusters.Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);

@@ -153,7 +153,7 @@ public sealed class ConfigReloadTests : IAsyncLifetime
         await File.WriteAllTextAsync(_file, $$"""{ "EdgeCache": { "Origin": "{{_origin.Address}}" } }""");
 
         var rejected = await _log.WaitForAsync(EventIds.ConfigReloadRejected);
-        Assert.Contains("ReverseProxy: no routes or no clusters", rejected.Message);
+        Assert.Contains("ReverseProxy: no routes or no clusters; the running proxy reads this section until a restart", rejected.Message);
         using var response = await proxy.Client.GetAsync("/a");
         Assert.Equal("from the origin", await response.Content.ReadAsStringAsync());
     }
