@@ -25,11 +25,11 @@ public sealed class ConfigReloadTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _origin.DisposeAsync();
 
-    private Task<TestProxy> StartAsync(string settings, bool origin)
+    private Task<TestProxy> StartAsync(string settings, bool origin, params string[] args)
     {
         File.WriteAllText(_file, settings);
         return TestProxy.StartAsync(origin ? _origin.Address : null, services => services.AddSingleton<ILoggerProvider>(_log),
-            extraArgs: ["--config", _file, "--Logging:LogLevel:EdgeCache.Configuration=Information"]);
+            extraArgs: ["--config", _file, "--Logging:LogLevel:EdgeCache.Configuration=Information", .. args]);
     }
 
     private string Site(string extra = "") => $$"""
@@ -156,5 +156,19 @@ public sealed class ConfigReloadTests : IAsyncLifetime
         Assert.Contains("ReverseProxy: no routes or no clusters; the running proxy reads this section until a restart", rejected.Message);
         using var response = await proxy.Client.GetAsync("/a");
         Assert.Equal("from the origin", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task FileValueTheCommandLineOutranks_NotHeldAgainstTheChange()
+    {
+        await using var proxy = await StartAsync(NewsRule("00:05:00"), origin: true, "--EdgeCache:Cache:HeuristicFraction=0.1");
+
+        // Out of range, but never in force: the command line still outranks the file.
+        await File.WriteAllTextAsync(_file, NewsRule("00:01:00").Replace("\"Rules\"", "\"Cache\": { \"HeuristicFraction\": 2 }, \"Rules\"", StringComparison.Ordinal));
+
+        await _log.WaitForAsync(EventIds.ConfigReloaded);
+        Assert.DoesNotContain(_log.Entries, e => e.EventId.Id == EventIds.ConfigReloadRejected);
+        using var next = await proxy.Client.GetAsync("/news/1");
+        Assert.InRange(Ttl(next) ?? 0, 50, 60);
     }
 }
