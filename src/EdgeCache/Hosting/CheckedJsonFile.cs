@@ -129,48 +129,108 @@ internal sealed partial class CheckedJsonFile(string path, bool optional, bool w
             }
         }
 
+        /// <summary>
+        /// Runs on a timer thread: whatever goes wrong is logged, never thrown, or the process would
+        /// end and, short of that, the file would no longer be watched.
+        /// </summary>
         private void Reload()
         {
             lock (_reloading)
             {
-                if (_source.Check is not { } check)
+                if (_disposed || _source.Check is not { } check)
                 {
                     return;
                 }
-                var (data, error) = !File.Exists(_source.Path) && _source.Optional && Data.Count == 0
-                    ? (new Dictionary<string, string?>(), null)
-                    : Read(_source.Path);
-                IReadOnlyList<string> problems = data is null ? [error!] : check(_source, data);
-                if (problems.Count > 0)
+                try
                 {
-                    if (_source.Logger is { } logger)
-                    {
-                        Rejected(logger, _source.Path, problems.Count, string.Join(Environment.NewLine, problems.Select(p => "  " + p)));
-                    }
-                    return;
+                    Reload(check);
                 }
-                if (Same(Data, data!))
+                catch (Exception ex) when (!_disposed)
                 {
-                    return; // saved without a change
+                    Log(logger => Rejected(logger, _source.Path, 1, $"  the check could not run: {Messages(ex)}"));
                 }
-                var atStart = data!.Keys.Union(Data.Keys, StringComparer.OrdinalIgnoreCase)
-                    .Where(key => _source.ReadAtStart?.Invoke(key) == true
-                        && !string.Equals(Data.TryGetValue(key, out var was) ? was : null, data.TryGetValue(key, out var now) ? now : null, StringComparison.Ordinal))
-                    .Order(StringComparer.OrdinalIgnoreCase).ToList();
-                Data = data;
-                OnReload();
-                if (_source.Logger is { } log)
+                catch (Exception) when (_disposed)
                 {
-                    Reloaded(log, _source.Path, atStart.Count == 0 ? "" : $"; read at start only, so in force after a restart: {string.Join(", ", atStart)}");
+                    // Shutting down: the services a check uses are going away.
                 }
             }
         }
 
+        private void Reload(Func<CheckedJsonFile, IDictionary<string, string?>, IReadOnlyList<string>> check)
+        {
+            var (data, error) = !File.Exists(_source.Path) && _source.Optional && Data.Count == 0
+                ? (new Dictionary<string, string?>(), null)
+                : Read(_source.Path);
+            IReadOnlyList<string> problems = data is null ? [error!] : check(_source, data);
+            if (problems.Count > 0)
+            {
+                if (_source.Logger is { } logger)
+                {
+                    Rejected(logger, _source.Path, problems.Count, string.Join(Environment.NewLine, problems.Select(p => "  " + p)));
+                }
+                return;
+            }
+            if (Same(Data, data!))
+            {
+                return; // saved without a change
+            }
+            var atStart = data!.Keys.Union(Data.Keys, StringComparer.OrdinalIgnoreCase)
+                .Where(key => _source.ReadAtStart?.Invoke(key) == true
+                    && !string.Equals(Data.TryGetValue(key, out var was) ? was : null, data.TryGetValue(key, out var now) ? now : null, StringComparison.Ordinal))
+                .Order(StringComparer.OrdinalIgnoreCase).ToList();
+            var previous = Data;
+            Data = data;
+            if (Publish() is { } refused)
+            {
+                // A reader refused what the checks let through (a log level, say): every reader goes
+                // back to the configuration in force, as for any other rejected change.
+                Data = previous;
+                var restored = Publish();
+                Log(logger => Rejected(logger, _source.Path, 1,
+                    $"  {Messages(refused)}{(restored is null ? "" : $" (and going back failed too: {Messages(restored)})")}"));
+                return;
+            }
+            if (_source.Logger is { } log)
+            {
+                Reloaded(log, _source.Path, atStart.Count == 0 ? "" : $"; read at start only, so in force after a restart: {string.Join(", ", atStart)}");
+            }
+        }
+
+        /// <summary>Tells the configuration's readers; what one of them threw, or null.</summary>
+        private Exception? Publish()
+        {
+            try
+            {
+                OnReload();
+                return null;
+            }
+            catch (Exception ex)
+            {
+                return ex;
+            }
+        }
+
+        private void Log(Action<ILogger> write)
+        {
+            if (_source.Logger is { } logger)
+            {
+                write(logger);
+            }
+        }
+
+        private static string Messages(Exception ex) => ex is AggregateException all
+            ? string.Join("; ", all.Flatten().InnerExceptions.Select(e => e.Message).Distinct())
+            : ex.Message;
+
         private static bool Same(IDictionary<string, string?> a, IDictionary<string, string?> b) =>
             a.Count == b.Count && a.All(pair => b.TryGetValue(pair.Key, out var value) && string.Equals(value, pair.Value, StringComparison.Ordinal));
 
+        private volatile bool _disposed;
+
         public void Dispose()
         {
+            // A reload the timer already started sees this and stops before it uses the host's services.
+            _disposed = true;
             _watch?.Dispose();
             _settle?.Dispose();
             _files?.Dispose();

@@ -37,7 +37,12 @@ internal static class ConfigValidator
     /// reads first, then the checks of values and cross-references, with each unparsable value
     /// taken at its default so that one run reports everything.
     /// </summary>
-    public static IReadOnlyList<string> Validate(IConfiguration configuration)
+    /// <param name="readsProxySection">
+    /// Whether the proxy reads the <c>ReverseProxy</c> section; null when it is this configuration
+    /// that decides (at start). A running proxy keeps the choice it started with, since
+    /// <c>EdgeCache:Origin</c> is read at start only.
+    /// </param>
+    public static IReadOnlyList<string> Validate(IConfiguration configuration, bool? readsProxySection = null)
     {
         var errors = new List<string>();
         var root = configuration.GetSection(EdgeCacheOptions.Section);
@@ -56,7 +61,7 @@ internal static class ConfigValidator
                 errors.Add(Unknown(child, KnownTopLevel()));
             }
         }
-        var proxySection = string.IsNullOrWhiteSpace(root["Origin"]);
+        var proxySection = readsProxySection ?? string.IsNullOrWhiteSpace(root["Origin"]);
         if (proxySection)
         {
             CheckShape(configuration.GetSection("ReverseProxy"), typeof(ProxySection), errors);
@@ -92,7 +97,7 @@ internal static class ConfigValidator
 
         var cache = root.GetSection("Cache").Get<CacheOptions>() ?? new CacheOptions();
         Positive("EdgeCache:Cache:MaxObjectBytes", cache.MaxObjectBytes, errors);
-        if (cache.HeuristicFraction is <= 0 or > 1)
+        if (cache.HeuristicFraction is not (> 0 and <= 1)) // NaN too
         {
             errors.Add($"EdgeCache:Cache:HeuristicFraction: {cache.HeuristicFraction.ToString(CultureInfo.InvariantCulture)} is out of range; use a fraction in (0, 1], e.g. 0.1");
         }
@@ -210,19 +215,21 @@ internal static class ConfigValidator
 
         if (proxySection)
         {
-            ValidateReverseProxy(configuration.GetSection("ReverseProxy"), errors);
+            ValidateReverseProxy(configuration.GetSection("ReverseProxy"), originReadLater: !string.IsNullOrWhiteSpace(options.Origin), errors);
         }
         return errors;
     }
 
     /// <summary>The parts of YARP's configuration a proxy cannot start without, plus what our registry cannot serve.</summary>
-    private static void ValidateReverseProxy(IConfigurationSection proxy, List<string> errors)
+    private static void ValidateReverseProxy(IConfigurationSection proxy, bool originReadLater, List<string> errors)
     {
         var routes = proxy.GetSection("Routes").GetChildren().ToList();
         var clusters = proxy.GetSection("Clusters").GetChildren().ToList();
         if (routes.Count == 0 || clusters.Count == 0)
         {
-            errors.Add("ReverseProxy: no routes or no clusters; give --origin http://HOST:PORT, or configure ReverseProxy:Routes and ReverseProxy:Clusters (see README)");
+            errors.Add(originReadLater
+                ? "ReverseProxy: no routes or no clusters; the running proxy reads this section until a restart (EdgeCache:Origin is read at start only), so keep it until then"
+                : "ReverseProxy: no routes or no clusters; give --origin http://HOST:PORT, or configure ReverseProxy:Routes and ReverseProxy:Clusters (see README)");
             return;
         }
         var clusterIds = clusters.Select(c => c.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
@@ -315,6 +322,13 @@ internal static class ConfigValidator
     {
         if (ListItemType(type) is { } itemType)
         {
+            if (section.Value is { Length: > 0 } single && !section.GetChildren().Any())
+            {
+                // The binder and YARP read a list from its items only: this value would be dropped, and an
+                // empty list means every path, every host.
+                errors.Add($"{section.Path}: expected a list (a JSON array), found a value; write [ \"{single}\" ]");
+                return;
+            }
             foreach (var item in section.GetChildren())
             {
                 if (!int.TryParse(item.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
@@ -406,7 +420,8 @@ internal static class ConfigValidator
             // YARP reads "2" as 2.0.
             _ when type == typeof(Version) => Version.TryParse(value.Contains('.') ? value : value + ".0", out _),
             _ when type == typeof(Uri) => Uri.TryCreate(value, UriKind.Absolute, out _),
-            _ when type.IsEnum => Enum.TryParse(type, value, ignoreCase: true, out var parsed) && Enum.IsDefined(type, parsed!) && !int.TryParse(value, out _),
+            // A defined member's number too: YARP's reader and the binder both take "4" for the fifth member.
+            _ when type.IsEnum => Enum.TryParse(type, value, ignoreCase: true, out var parsed) && Enum.IsDefined(type, parsed!),
             _ => true,
         };
         if (!ok)

@@ -186,7 +186,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             candidate.AddInMemoryCollection(ReferenceEquals(provider, changed.Current) ? data : Flatten(provider, null).ToList());
         }
         var next = candidate.Build();
-        var errors = ConfigValidator.Validate(next);
+        var errors = ConfigValidator.Validate(next, usesProxySection);
         return errors.Count == 0 && usesProxySection ? ProxyConfigCheck.Validate(next.GetSection("ReverseProxy"), services) : errors;
     }
 

@@ -25,11 +25,11 @@ public sealed class ConfigReloadTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _origin.DisposeAsync();
 
-    private Task<TestProxy> StartAsync(string settings, bool origin)
+    private Task<TestProxy> StartAsync(string settings, bool origin, params string[] args)
     {
         File.WriteAllText(_file, settings);
         return TestProxy.StartAsync(origin ? _origin.Address : null, services => services.AddSingleton<ILoggerProvider>(_log),
-            extraArgs: ["--config", _file, "--Logging:LogLevel:EdgeCache.Configuration=Information"]);
+            extraArgs: ["--config", _file, "--Logging:LogLevel:EdgeCache.Configuration=Information", .. args]);
     }
 
     private string Site(string extra = "") => $$"""
@@ -122,5 +122,53 @@ public sealed class ConfigReloadTests : IAsyncLifetime
         Assert.Contains("/only/{**all", refused.Message);
         using var still = await proxy.Client.GetAsync("/anything-else");
         Assert.Equal("from the origin", await still.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task LogLevelNotALevel_ReaderOfTheChangeThrows_RejectedAndProcessLives()
+    {
+        await using var proxy = await StartAsync(Site(), origin: false);
+
+        // Nothing in EdgeCache's checks reads Logging; the logger's own options refuse the level when
+        // the change is published, and that exception must not escape the file watcher's thread.
+        await File.WriteAllTextAsync(_file, Site().Replace("{ \"ReverseProxy\"", "{ \"Logging\": { \"LogLevel\": { \"Microsoft\": \"Verbose\" } }, \"ReverseProxy\"", StringComparison.Ordinal));
+
+        var rejected = await _log.WaitForAsync(EventIds.ConfigReloadRejected);
+        Assert.Contains("Verbose", rejected.Message);
+        using var response = await proxy.Client.GetAsync("/a");
+        Assert.Equal("from the origin", await response.Content.ReadAsStringAsync());
+
+        // The watcher goes on: the next good save is applied.
+        await File.WriteAllTextAsync(_file, Site().Replace("{ \"ReverseProxy\"", "{ \"Logging\": { \"LogLevel\": { \"Microsoft\": \"Warning\" } }, \"ReverseProxy\"", StringComparison.Ordinal));
+        await _log.WaitForAsync(EventIds.ConfigReloaded);
+    }
+
+    [Fact]
+    public async Task OriginAddedInPlaceOfTheProxySection_Rejected_RoutesStayInForce()
+    {
+        await using var proxy = await StartAsync(Site(), origin: false);
+
+        // The running proxy reads ReverseProxy until a restart (Origin is read at start only): a
+        // change that drops the section would leave it with no routes at all.
+        await File.WriteAllTextAsync(_file, $$"""{ "EdgeCache": { "Origin": "{{_origin.Address}}" } }""");
+
+        var rejected = await _log.WaitForAsync(EventIds.ConfigReloadRejected);
+        Assert.Contains("ReverseProxy: no routes or no clusters; the running proxy reads this section until a restart", rejected.Message);
+        using var response = await proxy.Client.GetAsync("/a");
+        Assert.Equal("from the origin", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task FileValueTheCommandLineOutranks_NotHeldAgainstTheChange()
+    {
+        await using var proxy = await StartAsync(NewsRule("00:05:00"), origin: true, "--EdgeCache:Cache:HeuristicFraction=0.1");
+
+        // Out of range, but never in force: the command line still outranks the file.
+        await File.WriteAllTextAsync(_file, NewsRule("00:01:00").Replace("\"Rules\"", "\"Cache\": { \"HeuristicFraction\": 2 }, \"Rules\"", StringComparison.Ordinal));
+
+        await _log.WaitForAsync(EventIds.ConfigReloaded);
+        Assert.DoesNotContain(_log.Entries, e => e.EventId.Id == EventIds.ConfigReloadRejected);
+        using var next = await proxy.Client.GetAsync("/news/1");
+        Assert.InRange(Ttl(next) ?? 0, 50, 60);
     }
 }

@@ -169,4 +169,53 @@ public sealed class ConfigValidatorTests
 
         Assert.Empty(options.TargetList);
     }
+
+    [Fact]
+    public void Validate_ProxySectionYarpReads_NoErrors()
+    {
+        // Every shape below is one YARP reads (its ConfigurationConfigProvider): it worked before the check existed.
+        var errors = Validate(
+            ("ReverseProxy:Routes:r:ClusterId", "c"), ("ReverseProxy:Routes:r:Order", "-1"), ("ReverseProxy:Routes:r:MaxRequestBodySize", "1048576"),
+            ("ReverseProxy:Routes:r:Match:Path", "{**all}"), ("ReverseProxy:Routes:r:Match:Hosts:0", "www.example.com"),
+            ("ReverseProxy:Routes:r:Match:Methods:0", "GET"),
+            ("ReverseProxy:Routes:r:Match:Headers:0:Name", "X-Tenant"), ("ReverseProxy:Routes:r:Match:Headers:0:Values:0", "a"),
+            ("ReverseProxy:Routes:r:Match:Headers:0:Mode", "HeaderPrefix"), ("ReverseProxy:Routes:r:Match:Headers:0:IsCaseSensitive", "true"),
+            ("ReverseProxy:Routes:r:Match:Headers:1:Name", "X-Beta"), ("ReverseProxy:Routes:r:Match:Headers:1:Mode", "4"),
+            ("ReverseProxy:Routes:r:Match:QueryParameters:0:Name", "v"), ("ReverseProxy:Routes:r:Match:QueryParameters:0:Mode", "Exists"),
+            ("ReverseProxy:Routes:r:Metadata:team", "web"), ("ReverseProxy:Routes:r:Transforms:0:PathPrefix", "/x"),
+            ("ReverseProxy:Routes:r:Transforms:1:RequestHeader", "X-A"), ("ReverseProxy:Routes:r:Transforms:1:Set", "1"),
+            ("ReverseProxy:Clusters:c:Destinations:d:Address", "http://127.0.0.1:9100"),
+            ("ReverseProxy:Clusters:c:Destinations:d:Health", "http://127.0.0.1:9101/"), ("ReverseProxy:Clusters:c:Destinations:d:Metadata:region", "eu"),
+            ("ReverseProxy:Clusters:c:HttpRequest:Version", "2"), ("ReverseProxy:Clusters:c:HttpRequest:VersionPolicy", "RequestVersionOrLower"),
+            ("ReverseProxy:Clusters:c:HttpRequest:ActivityTimeout", "00:01:00"),
+            ("ReverseProxy:Clusters:c:HttpClient:SslProtocols:0", "Tls12"), ("ReverseProxy:Clusters:c:HttpClient:SslProtocols:1", "Tls13"),
+            ("ReverseProxy:Clusters:c:HttpClient:WebProxy:Address", "http://proxy.example.net:3128"),
+            ("ReverseProxy:Clusters:c:SessionAffinity:Enabled", "true"), ("ReverseProxy:Clusters:c:SessionAffinity:AffinityKeyName", "k"),
+            ("ReverseProxy:Clusters:c:SessionAffinity:Cookie:SameSite", "Lax"), ("ReverseProxy:Clusters:c:SessionAffinity:Cookie:SecurePolicy", "Always"),
+            ("ReverseProxy:Clusters:c:Metadata:owner", "ops"));
+
+        Assert.Empty(errors);
+    }
+
+    [Theory]
+    [InlineData("NaN")]
+    [InlineData("Infinity")]
+    public void Validate_HeuristicFractionNotANumber_Listed(string value) =>
+        // double.Parse takes both; NaN passed every comparison, and a heuristic TTL of NaN throws on every response it applies to.
+        Assert.Contains(Validate(("EdgeCache:Origin", "http://127.0.0.1:9100"), ("EdgeCache:Cache:HeuristicFraction", value)),
+            e => e.StartsWith("EdgeCache:Cache:HeuristicFraction:"));
+
+    [Fact]
+    public void Validate_ListGivenAsOneValue_Listed()
+    {
+        // Read as a list, a lone value is no list at all: a rule for every path, a route for every host.
+        var errors = Validate(
+            ("EdgeCache:Rules:0:Paths", "/news/*"), ("EdgeCache:Rules:0:Ttl", "1.00:00:00"),
+            ("ReverseProxy:Routes:r:ClusterId", "c"), ("ReverseProxy:Routes:r:Match:Path", "{**all}"),
+            ("ReverseProxy:Routes:r:Match:Hosts", "www.example.com"),
+            ("ReverseProxy:Clusters:c:Destinations:d:Address", "http://127.0.0.1:9100"));
+
+        Assert.Contains("EdgeCache:Rules:0:Paths: expected a list (a JSON array), found a value; write [ \"/news/*\" ]", errors);
+        Assert.Contains("ReverseProxy:Routes:r:Match:Hosts: expected a list (a JSON array), found a value; write [ \"www.example.com\" ]", errors);
+    }
 }
