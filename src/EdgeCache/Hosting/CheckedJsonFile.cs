@@ -73,7 +73,7 @@ internal sealed partial class CheckedJsonFile(string path, bool optional, bool w
         {
             return (null, $"{path}: no such file");
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
         {
             return (null, $"{path}: cannot be read ({ex.Message})");
         }

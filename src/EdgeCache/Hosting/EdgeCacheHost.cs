@@ -193,7 +193,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
     /// <summary>The settings read once at start (README, "What reloads"): a changed value waits for a restart.</summary>
     private static readonly string[] StartOnlyKeys =
     [
-        "Urls", "Kestrel", "EdgeCache:ManagementUrls", "EdgeCache:Origin", "EdgeCache:BackupOrigin", "EdgeCache:HealthPath",
+        "Urls", "EdgeCache:ManagementUrls", "EdgeCache:Origin", "EdgeCache:BackupOrigin", "EdgeCache:HealthPath",
         "EdgeCache:HealthInterval", "EdgeCache:HealthTimeout", "EdgeCache:OriginTimeout", "EdgeCache:Storage",
         "EdgeCache:Degraded:StatusPath", "EdgeCache:Degraded:TemplatesPath",
         "EdgeCache:OriginProtection:ClientRequestsPerSecond", "EdgeCache:OriginProtection:ClientBurst",

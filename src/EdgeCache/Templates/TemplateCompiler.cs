@@ -171,7 +171,7 @@ internal static partial class TemplateCompiler
             {
                 continue;
             }
-            if (VisibleText(html).Length == 0)
+            if (VisibleText(html).Length == 0 && !Picture().IsMatch(html))
             {
                 errors.Add(new TemplateError(display(name), 1,
                     "renders no text for a sample 503: readers would get the built-in page instead; show at least the message (@Model.Message)"));
@@ -199,6 +199,10 @@ internal static partial class TemplateCompiler
 
     [GeneratedRegex(@"<!--.*?-->|<(script|style|template|head)\b.*?</\1\s*>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
     private static partial Regex Hidden();
+
+    /// <summary>A picture is something to see too (a branded "we'll be right back" image).</summary>
+    [GeneratedRegex(@"<(img|svg|picture)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex Picture();
 
     [GeneratedRegex(@"<[^>]*>", RegexOptions.Singleline)]
     private static partial Regex Tags();

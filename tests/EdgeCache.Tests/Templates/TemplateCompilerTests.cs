@@ -49,6 +49,13 @@ public sealed class TemplateCompilerTests
         Assert.Empty(TemplateCompiler.Compile(TemplateFolder.Create(("errors/503.cshtml", ErrorPage))).Errors);
 
     [Fact]
+    public void Compile_ErrorPageShowingOnlyAPicture_NotReported() =>
+        Assert.Empty(TemplateCompiler.Compile(TemplateFolder.Create(("errors/503.cshtml", """
+            @model ErrorPageModel
+            <img src="/_brand/back-soon.png" alt="">
+            """))).Errors);
+
+    [Fact]
     public void Compile_MisspeltModelProperty_ReportedWithFileAndLine()
     {
         var result = TemplateCompiler.Compile(TemplateFolder.Create(("errors/503.cshtml", """
