@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeCache.Caching.Entries;
 using EdgeCache.Caching.Policy;
+using EdgeCache.Compression;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
@@ -9,9 +10,10 @@ namespace EdgeCache.Caching;
 /// <summary>
 /// Sends an entry to the reader: stored headers, <c>Age</c>, <c>Cache-Status</c>, body (none for
 /// HEAD); a 304 for a matching conditional request; one byte range (206) or a 416 for a Range
-/// request (<see cref="RangePolicy"/>). Every path that answers from an entry (hits before and
-/// after routing, stale copies, fetched and revalidated responses) comes through here, so each
-/// honours conditionals and ranges alike.
+/// request (<see cref="RangePolicy"/>); of an entry with encoded forms, the one the reader's
+/// <c>Accept-Encoding</c> prefers (<see cref="AcceptEncoding"/>), with <c>Vary: Accept-Encoding</c>.
+/// Every path that answers from an entry (hits before and after routing, stale copies, fetched and
+/// revalidated responses) comes through here, so each honours conditionals, ranges and codings alike.
 /// </summary>
 internal static class CachedResponseWriter
 {
@@ -31,7 +33,11 @@ internal static class CachedResponseWriter
         var response = context.Response;
         // RFC 9110 13.2.2: If-None-Match / If-Modified-Since (a 304) before If-Range and Range. The
         // Range field is looked at first so a request without one (nearly every hit) does no range work.
-        var notModified = CachePolicy.IsNotModified(entry, request.Headers);
+        // The form: an encoded one when the entry has them and the reader accepts one; a Range
+        // request is answered from the identity body, whose bytes ranges are counted in.
+        var form = entry.Encodings.Length == 0 || request.Headers.Range.Count > 0 ? null
+            : AcceptEncoding.Choose(request.Headers.AcceptEncoding, entry.Encodings);
+        var notModified = CachePolicy.IsNotModified(entry, form is null ? entry.ETag : form.ETag, request.Headers);
         var range = notModified || !allowRanges || request.Headers.Range.Count == 0
             ? RangeDecision.Full
             : RangePolicy.Decide(request.Method, entry, request.Headers);
@@ -49,12 +55,33 @@ internal static class CachedResponseWriter
         {
             // A 304 or 416 describes no representation; a page that is not the stored one (the
             // banner) is not offered in ranges: Accept-Ranges (added at store time) stays out of it.
+            // An encoded form has its own validator, and ranges are of the identity form only.
             if ((withoutContent && IsContentHeader(header.Key))
-                || (!allowRanges && header.Key.Equals(HeaderNames.AcceptRanges, StringComparison.OrdinalIgnoreCase)))
+                || ((!allowRanges || form is not null) && header.Key.Equals(HeaderNames.AcceptRanges, StringComparison.OrdinalIgnoreCase))
+                || (form is not null && header.Key.Equals(HeaderNames.ETag, StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
             }
             headers[header.Key] = header.Value;
+        }
+        if (entry.Encodings.Length > 0)
+        {
+            // Every form's answer depends on Accept-Encoding (the origin may have said so already).
+            if (!VariesOnAcceptEncoding(entry))
+            {
+                headers.Append(HeaderNames.Vary, HeaderNames.AcceptEncoding);
+            }
+            if (form is not null)
+            {
+                if (form.ETag is not null)
+                {
+                    headers.ETag = form.ETag;
+                }
+                if (!withoutContent)
+                {
+                    headers.ContentEncoding = form.Name;
+                }
+            }
         }
         headers.Age = age;
         headers.Append(CacheStatus.HeaderName, cacheStatus);
@@ -62,7 +89,7 @@ internal static class CachedResponseWriter
         {
             return Task.CompletedTask;
         }
-        var body = entry.Body;
+        var body = form is null ? entry.Body : form.Body;
         if (range.Outcome == RangeOutcome.NotSatisfiable)
         {
             headers.ContentRange = string.Create(CultureInfo.InvariantCulture, $"bytes */{body.Length}"); // RFC 9110 15.5.17
@@ -81,6 +108,18 @@ internal static class CachedResponseWriter
         }
         var write = response.BodyWriter.WriteAsync(body, context.RequestAborted);
         return write.IsCompletedSuccessfully ? Task.CompletedTask : write.AsTask(); // no Task per hit when the pipe takes it at once
+    }
+
+    private static bool VariesOnAcceptEncoding(CacheEntry entry)
+    {
+        foreach (var name in entry.VaryHeaders)
+        {
+            if (name.Equals("accept-encoding", StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static bool IsContentHeader(string name) =>

@@ -25,6 +25,16 @@ internal static class CachingServiceCollectionExtensions
         services.Configure<CacheOptions>(configuration.GetSection(CacheOptions.Section));
         services.PostConfigure<CacheOptions>(options => CacheOptions.ReadEmptyLists(options, configuration.GetSection(CacheOptions.Section)));
         services.Configure<StorageOptions>(configuration.GetSection(StorageOptions.Section));
+        services.Configure<Compression.CompressionOptions>(configuration.GetSection(Compression.CompressionOptions.Section));
+        services.PostConfigure<Compression.CompressionOptions>(options =>
+        {
+            // An empty JSON array reaches the configuration as an empty value: no type is compressed.
+            if (options.Types is null && configuration[$"{Compression.CompressionOptions.Section}:{nameof(Compression.CompressionOptions.Types)}"] is "")
+            {
+                options.Types = [];
+            }
+        });
+        services.AddSingleton<Compression.StoreCompressor>();
         services.Configure<RulesOptions>(configuration.GetSection(Hosting.EdgeCacheOptions.Section));
         services.AddSingleton<RuleSetProvider>();
 

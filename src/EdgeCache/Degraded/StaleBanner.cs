@@ -8,7 +8,8 @@ namespace EdgeCache.Degraded;
 /// <summary>
 /// The optional notice in stale HTML pages ("You are reading a copy saved N minutes ago"),
 /// rendered from <c>templates/banner.cshtml</c> (a site's own first) and placed right after the
-/// page's <c>&lt;body&gt;</c> tag. Only uncompressed UTF-8 HTML is touched; anything else goes out as
+/// page's <c>&lt;body&gt;</c> tag. Only uncompressed UTF-8 HTML is touched (a page the cache compressed
+/// goes out with the banner in its identity form: the stored encoded forms lack it); anything else goes out as
 /// stored, and so does the page when there is no banner template (yet) or it fails.
 /// </summary>
 internal sealed class StaleBanner
@@ -40,7 +41,7 @@ internal sealed class StaleBanner
             return entry;
         }
         var body = Inject(entry.Body.Span, Encoding.UTF8.GetBytes(banner));
-        return body is null ? entry : entry with { Body = body, ETag = null, Headers = WithoutValidators(entry.Headers) };
+        return body is null ? entry : entry with { Body = body, Encodings = [], ETag = null, Headers = WithoutValidators(entry.Headers) };
     }
 
     /// <summary>The body with <paramref name="banner"/> after the opening body tag; null when there is none.</summary>

@@ -30,6 +30,7 @@ internal static class ConfigValidator
         ["Warming"] = typeof(Warming.WarmingOptions),
         ["OriginProtection"] = typeof(Protection.OriginProtectionOptions),
         ["AccessLog"] = typeof(AccessLog.AccessLogOptions),
+        ["Compression"] = typeof(Compression.CompressionOptions),
     };
 
     /// <summary>
@@ -216,6 +217,31 @@ internal static class ConfigValidator
         if (proxySection)
         {
             ValidateReverseProxy(configuration.GetSection("ReverseProxy"), originReadLater: !string.IsNullOrWhiteSpace(options.Origin), errors);
+        }
+
+        var compression = root.GetSection("Compression").Get<Compression.CompressionOptions>() ?? new Compression.CompressionOptions();
+        if (compression.MinBytes < 0)
+        {
+            errors.Add($"EdgeCache:Compression:MinBytes: {compression.MinBytes} is negative; use bytes, e.g. 1024");
+        }
+        if (compression.BrotliLevel is < 0 or > 11)
+        {
+            errors.Add($"EdgeCache:Compression:BrotliLevel: {compression.BrotliLevel} is out of range; use 0 to 11, e.g. 5");
+        }
+        if (compression.GzipLevel is < 0 or > 9)
+        {
+            errors.Add($"EdgeCache:Compression:GzipLevel: {compression.GzipLevel} is out of range; use 0 to 9, e.g. 6");
+        }
+        for (var i = 0; i < (compression.Types?.Count ?? 0); i++)
+        {
+            var type = compression.Types![i];
+            var slash = type.IndexOf('/');
+            var valid = type.StartsWith('+') ? type.Length > 1 && !type.Contains('/')
+                : slash > 0 && slash < type.Length - 1 && !type.Contains(';') && !type.Contains(' ');
+            if (!valid)
+            {
+                errors.Add($"EdgeCache:Compression:Types:{i}: \"{type}\" is not a media type; use \"type/subtype\" without parameters, e.g. \"text/html\", or a suffix, e.g. \"+json\"");
+            }
         }
         return errors;
     }

@@ -127,6 +127,41 @@ public sealed class ConfigValidatorTests
     }
 
     [Fact]
+    public void RepositoryAppSettings_CompressionSettingsAreTheBuiltInDefaults()
+    {
+        var root = CommandLine.FindContentRoot(AppContext.BaseDirectory);
+        var configuration = new ConfigurationBuilder().AddJsonFile(Path.Combine(root, "appsettings.json")).Build();
+        var shipped = configuration.GetSection(EdgeCache.Compression.CompressionOptions.Section).Get<EdgeCache.Compression.CompressionOptions>()!;
+        var builtIn = new EdgeCache.Compression.CompressionOptions();
+
+        Assert.Equal(builtIn.Enabled, shipped.Enabled);
+        Assert.Equal(builtIn.TypeList, shipped.TypeList);
+        Assert.Equal(builtIn.MinBytes, shipped.MinBytes);
+        Assert.Equal(builtIn.BrotliLevel, shipped.BrotliLevel);
+        Assert.Equal(builtIn.GzipLevel, shipped.GzipLevel);
+    }
+
+    [Fact]
+    public void Validate_CompressionValuesOutOfRange_EachListedWithItsPath()
+    {
+        var errors = Validate(("EdgeCache:Origin", "http://127.0.0.1:9100"),
+            ("EdgeCache:Compression:MinBytes", "-1"),
+            ("EdgeCache:Compression:BrotliLevel", "12"),
+            ("EdgeCache:Compression:GzipLevel", "10"),
+            ("EdgeCache:Compression:Types:0", "text/html"),
+            ("EdgeCache:Compression:Types:1", "text/html; charset=utf-8"),
+            ("EdgeCache:Compression:Types:2", "+json"),
+            ("EdgeCache:Compression:Typess:0", "text/css"));
+
+        Assert.Equal(5, errors.Count);
+        Assert.StartsWith("EdgeCache:Compression:Typess", errors[0]);
+        Assert.StartsWith("EdgeCache:Compression:MinBytes: -1 is negative", errors[1]);
+        Assert.StartsWith("EdgeCache:Compression:BrotliLevel: 12 is out of range", errors[2]);
+        Assert.StartsWith("EdgeCache:Compression:GzipLevel: 10 is out of range", errors[3]);
+        Assert.StartsWith("EdgeCache:Compression:Types:1: \"text/html; charset=utf-8\" is not a media type", errors[4]);
+    }
+
+    [Fact]
     public void Validate_TargetedFieldsNotFieldNames_EachListedWithItsPath()
     {
         var errors = Validate(("EdgeCache:Origin", "http://127.0.0.1:9100"),

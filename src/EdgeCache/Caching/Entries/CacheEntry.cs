@@ -47,7 +47,14 @@ internal sealed record CacheEntry
     /// <summary>Response headers to replay, without hop-by-hop fields, Age and Content-Length.</summary>
     public KeyValuePair<string, string[]>[] Headers { get; init; } = [];
 
+    /// <summary>The identity body: what the origin sent.</summary>
     public ReadOnlyMemory<byte> Body { get; init; }
+
+    /// <summary>
+    /// Compressed forms of <see cref="Body"/> made when stored (best first: Brotli, then gzip), so one
+    /// key, one purge and one eviction cover every form; empty when the response is not compressed.
+    /// </summary>
+    public EncodedForm[] Encodings { get; init; } = [];
 
     /// <summary>When the response (or the 304 that last refreshed it) arrived.</summary>
     public DateTimeOffset ResponseTime { get; init; }
@@ -92,12 +99,16 @@ internal sealed record CacheEntry
     public TimeSpan UsefulLifetime =>
         FreshnessLifetime + (StaleWhileRevalidate > StaleIfError ? StaleWhileRevalidate : StaleIfError) - InitialAge;
 
-    /// <summary>Approximate bytes held: the body plus header text.</summary>
+    /// <summary>Approximate bytes held: every body form plus header text.</summary>
     public long Size
     {
         get
         {
             long size = Body.Length + (Key.Length + Owner.Length) * 2 + 256;
+            foreach (var form in Encodings)
+            {
+                size += form.Body.Length + 64;
+            }
             foreach (var header in Headers)
             {
                 size += header.Key.Length * 2;

@@ -6,7 +6,8 @@ namespace EdgeCache.Caching.Entries;
 /// <summary>
 /// The binary form of a <see cref="CacheEntry"/>, shared by the persistent stores:
 /// <code>
-/// "ECE3" | int32 total length | metadata (kind, key, owner, ...) and headers | int32 body length | body | uint32 CRC-32C
+/// "ECE4" | int32 total length | metadata (kind, key, owner, ...) and headers
+///        | byte form count | per encoded form: byte coding, int32 length, bytes | int32 body length | body | uint32 CRC-32C
 /// </code>
 /// The checksum covers every byte before it, so a truncated or corrupted entry is detected and
 /// never served.
@@ -16,14 +17,15 @@ internal static class CacheEntryFormatter
     // "ECE1" entries were written before responses to cookie requests and responses without
     // freshness were kept from other readers: some may hold a private page, so they are never read.
     // "ECE2" entries do not say which site's origin answered them: they are misses, and dropped.
-    private static readonly byte[] Magic = "ECE3"u8.ToArray();
-    private static readonly byte[][] EarlierMagics = ["ECE1"u8.ToArray(), "ECE2"u8.ToArray()];
+    // "ECE3" entries hold no encoded forms: read as misses (refetched and compressed), not as corruption.
+    private static readonly byte[] Magic = "ECE4"u8.ToArray();
+    private static readonly byte[][] EarlierMagics = ["ECE1"u8.ToArray(), "ECE2"u8.ToArray(), "ECE3"u8.ToArray()];
     private const int PrefixLength = 8;
     private const int ChecksumLength = 4;
 
     public static byte[] Serialize(CacheEntry entry)
     {
-        using var stream = new MemoryStream(entry.Body.Length + 1024);
+        using var stream = new MemoryStream(entry.Body.Length + entry.Encodings.Sum(form => form.Body.Length) + 1024);
         stream.Write(Magic);
         stream.Write(stackalloc byte[4]); // total length, patched below
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
@@ -47,6 +49,13 @@ internal static class CacheEntryFormatter
             {
                 writer.Write(header.Key);
                 WriteStrings(writer, header.Value);
+            }
+            writer.Write((byte)entry.Encodings.Length);
+            foreach (var form in entry.Encodings)
+            {
+                writer.Write((byte)form.Coding);
+                writer.Write(form.Body.Length);
+                writer.Write(form.Body.Span);
             }
             writer.Write(entry.Body.Length);
             writer.Write(entry.Body.Span);
@@ -105,6 +114,24 @@ internal static class CacheEntryFormatter
             {
                 headers[i] = new(reader.ReadString(), ReadStrings(reader));
             }
+            var formCount = reader.ReadByte();
+            if (formCount > 2)
+            {
+                return null;
+            }
+            var encodings = new EncodedForm[formCount];
+            for (var i = 0; i < formCount; i++)
+            {
+                var coding = (ContentCoding)reader.ReadByte();
+                var length = reader.ReadInt32();
+                var offset = PrefixLength + (int)stream.Position;
+                if (coding is not (ContentCoding.Brotli or ContentCoding.Gzip) || length < 0 || offset + length > data.Length - ChecksumLength)
+                {
+                    return null;
+                }
+                encodings[i] = new EncodedForm(coding, new ReadOnlyMemory<byte>(data, offset, length), EncodedForm.DeriveETag(etag, coding));
+                stream.Seek(length, SeekOrigin.Current);
+            }
             var bodyLength = reader.ReadInt32();
             var bodyOffset = PrefixLength + (int)stream.Position;
             if (bodyLength < 0 || bodyOffset + bodyLength != data.Length - ChecksumLength)
@@ -128,6 +155,7 @@ internal static class CacheEntryFormatter
                 Tags = tags,
                 VaryHeaders = vary,
                 Headers = headers,
+                Encodings = encodings,
                 Body = new ReadOnlyMemory<byte>(data, bodyOffset, bodyLength),
             };
         }

@@ -39,7 +39,7 @@ internal readonly record struct ReaderFetch(FetchEnd End, FetchResult? Result, b
 /// </summary>
 internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator coordinator, TieredStore store, OriginHealth health, FailureBackoff backoff,
     IOptionsMonitor<CacheOptions> options, IOptionsMonitor<DegradedOptions> degraded, EdgeCacheMetrics metrics, TimeProvider time,
-    IHostApplicationLifetime lifetime, ILogger<FetchStep> logger)
+    IHostApplicationLifetime lifetime, ILogger<FetchStep> logger, Compression.StoreCompressor compressor)
 {
     /// <summary>
     /// Fetches for a reader, coalesced with other readers of the key, waiting as <paramref name="wait"/> says.
@@ -244,7 +244,12 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
                 origin.RequestTime, origin.ResponseTime);
             var updated = CacheEntryFactory.Create(stored.Key, stored.StatusCode, merged, stored.Body, refreshed, rule, origin.ResponseTime, current.ForwardTagHeaders, owner);
             // The stored headers no longer carry the origin's tag fields (consumed at store time): keep the tags.
-            updated = updated with { Tags = [.. stored.Tags.Union(updated.Tags, StringComparer.Ordinal).Order(StringComparer.Ordinal)] };
+            // The confirmed body keeps the forms compressed from it, under the (restated) validator.
+            updated = updated with
+            {
+                Tags = [.. stored.Tags.Union(updated.Tags, StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+                Encodings = EncodedForm.Rebase(stored.Encodings, updated.ETag),
+            };
             if (!refreshed.Storable)
             {
                 // Refused only for this reader's Authorization (RFC 9111 3.5): the stored copy, shared
@@ -285,6 +290,7 @@ internal sealed partial class FetchStep(OriginFetcher fetcher, FetchCoordinator 
             entryKey = CacheKeys.Variant(primaryKey, vary, requestHeaders);
         }
         var entry = CacheEntryFactory.Create(entryKey, origin.StatusCode, origin.Headers, origin.Body, decision, rule, origin.ResponseTime, current.ForwardTagHeaders, owner);
+        entry = compressor.Compress(entry, origin.Headers);
         await store.SetAsync(entry, CancellationToken.None);
         return new FetchResult(FetchKind.Stored, entry, origin, "stored");
     }

@@ -345,7 +345,10 @@ internal static class CachePolicy
         entry.Kind == CacheEntryKind.Response && Classify(entry, now, credentials) == Freshness.Fresh;
 
     /// <summary>RFC 9110 13.1.1/13.1.3: does a conditional GET/HEAD match the stored entry (answer 304)?</summary>
-    public static bool IsNotModified(CacheEntry entry, IHeaderDictionary requestHeaders)
+    public static bool IsNotModified(CacheEntry entry, IHeaderDictionary requestHeaders) => IsNotModified(entry, entry.ETag, requestHeaders);
+
+    /// <summary>As above, for the form of the entry whose validator is <paramref name="etag"/> (an encoded form's own, <see cref="EncodedForm"/>).</summary>
+    public static bool IsNotModified(CacheEntry entry, string? etag, IHeaderDictionary requestHeaders)
     {
         if (entry.StatusCode != StatusCodes.Status200OK)
         {
@@ -354,11 +357,11 @@ internal static class CachePolicy
         var ifNoneMatch = requestHeaders.IfNoneMatch;
         if (ifNoneMatch.Count > 0)
         {
-            if (entry.ETag is null)
+            if (etag is null)
             {
                 return false;
             }
-            if (!EntityTagHeaderValue.TryParse(entry.ETag, out var stored))
+            if (!EntityTagHeaderValue.TryParse(etag, out var stored))
             {
                 return false;
             }

@@ -65,6 +65,7 @@ public sealed class CacheEntryFormatterTests
     [Theory]
     [InlineData("ECE1")]
     [InlineData("ECE2")]
+    [InlineData("ECE3")]
     public void Deserialize_EarlierFormat_NotReadButKnownAsEarlier(string magic)
     {
         // An entry as the previous format wrote it: the same layout without the owner.
@@ -75,6 +76,28 @@ public sealed class CacheEntryFormatterTests
         Assert.True(CacheEntryFormatter.IsEarlierFormat(bytes));
         Assert.False(CacheEntryFormatter.IsEarlierFormat(CacheEntryFormatter.Serialize(Sample())));
         Assert.False(CacheEntryFormatter.IsEarlierFormat("garbage"u8));
+    }
+
+    [Fact]
+    public void Deserialize_EncodedForms_RoundTripWithTheirOwnValidators()
+    {
+        var original = Sample() with
+        {
+            Encodings =
+            [
+                new EncodedForm(ContentCoding.Brotli, new byte[] { 1, 2, 3 }, "\"v1-br\""),
+                new EncodedForm(ContentCoding.Gzip, new byte[] { 4, 5 }, "\"v1-gzip\""),
+            ],
+        };
+
+        var copy = CacheEntryFormatter.Deserialize(CacheEntryFormatter.Serialize(original));
+
+        Assert.NotNull(copy);
+        Assert.Equal(original.Body.ToArray(), copy.Body.ToArray());
+        Assert.Equal([ContentCoding.Brotli, ContentCoding.Gzip], copy.Encodings.Select(form => form.Coding));
+        Assert.Equal([1, 2, 3], copy.Encodings[0].Body.ToArray());
+        Assert.Equal([4, 5], copy.Encodings[1].Body.ToArray());
+        Assert.Equal(["\"v1-br\"", "\"v1-gzip\""], copy.Encodings.Select(form => form.ETag));
     }
 
     [Fact]

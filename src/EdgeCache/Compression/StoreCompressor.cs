@@ -1,0 +1,69 @@
+using System.IO.Compression;
+using EdgeCache.Caching.Entries;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace EdgeCache.Compression;
+
+/// <summary>
+/// Adds Brotli and gzip forms to an entry as it is stored (<see cref="CompressionPolicy"/> decides
+/// which): the work is done once per stored response, never per hit. A form no smaller than the
+/// identity body is not kept.
+/// </summary>
+internal sealed class StoreCompressor(IOptionsMonitor<CompressionOptions> options)
+{
+    public CacheEntry Compress(CacheEntry entry, IHeaderDictionary originHeaders)
+    {
+        var current = options.CurrentValue;
+        if (entry.Kind != CacheEntryKind.Response
+            || CompressionPolicy.SkipReason(entry.StatusCode, originHeaders, entry.Body.Length, current) is not null)
+        {
+            return entry;
+        }
+        var forms = new List<EncodedForm>(2);
+        if (Brotli(entry.Body.Span, current.BrotliLevel) is { } br)
+        {
+            forms.Add(new EncodedForm(ContentCoding.Brotli, br, EncodedForm.DeriveETag(entry.ETag, ContentCoding.Brotli)));
+        }
+        if (Gzip(entry.Body.Span, current.GzipLevel, entry.Body.Length) is { } gzip)
+        {
+            forms.Add(new EncodedForm(ContentCoding.Gzip, gzip, EncodedForm.DeriveETag(entry.ETag, ContentCoding.Gzip)));
+        }
+        return forms.Count == 0 ? entry : entry with { Encodings = [.. forms] };
+    }
+
+    internal static byte[]? Brotli(ReadOnlySpan<byte> body, int quality)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(body.Length));
+        try
+        {
+            if (!BrotliEncoder.TryCompress(body, buffer, out var written, Math.Clamp(quality, 0, 11), 22) || written >= body.Length)
+            {
+                return null;
+            }
+            var result = CacheEntry.AllocateBody(written);
+            buffer.AsSpan(0, written).CopyTo(result);
+            return result;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    internal static byte[]? Gzip(ReadOnlySpan<byte> body, int level, int identityLength)
+    {
+        using var stream = new MemoryStream(identityLength / 2 + 64);
+        using (var gzip = new GZipStream(stream, new ZLibCompressionOptions { CompressionLevel = Math.Clamp(level, 0, 9) }, leaveOpen: true))
+        {
+            gzip.Write(body);
+        }
+        if (stream.Length >= identityLength)
+        {
+            return null;
+        }
+        var result = CacheEntry.AllocateBody((int)stream.Length);
+        stream.GetBuffer().AsSpan(0, (int)stream.Length).CopyTo(result);
+        return result;
+    }
+}
