@@ -63,10 +63,35 @@ internal sealed class AccessLogMiddleware(RequestDelegate next, IOptionsMonitor<
         {
             target = request.Path.Value + request.QueryString.Value;
         }
+        else if (target[0] != '/')
+        {
+            target = WithoutUserInfo(target);
+        }
         // An exception before the answer started becomes the server's 500.
         var status = failed && !response.HasStarted ? StatusCodes.Status500InternalServerError : response.StatusCode;
         return new AccessLogLine(startedAt, context.Connection.RemoteIpAddress, request.Method, request.Host.Value ?? "", target, request.Protocol,
             status, bytes, request.Headers.Referer.ToString(), request.Headers.UserAgent.ToString(), cache, detail,
             record.OriginStatus, duration, record.OriginDuration);
+    }
+
+    /// <summary>
+    /// An absolute-form target (<c>http://user:password@host/path</c>) without its user information:
+    /// a password is a secret, and the server takes such a target as it is.
+    /// </summary>
+    internal static string WithoutUserInfo(string target)
+    {
+        var scheme = target.IndexOf("://", StringComparison.Ordinal);
+        if (scheme < 0)
+        {
+            return target;
+        }
+        var authority = scheme + 3;
+        var end = target.IndexOfAny(['/', '?', '#'], authority);
+        if (end < 0)
+        {
+            end = target.Length;
+        }
+        var at = target.LastIndexOf('@', end - 1, end - authority);
+        return at < 0 ? target : string.Concat(target.AsSpan(0, authority), target.AsSpan(at + 1));
     }
 }

@@ -11,13 +11,19 @@ namespace EdgeCache.AccessLog;
 /// on a slow pipe or a full disk), and while lines keep coming the loop writes what has queued once
 /// every <see cref="FlushInterval"/>: one wake-up and one write per interval, not per request
 /// (measured: waking the loop for every line cost 40% of the hit throughput). A line reaches
-/// the output at most about that long after its request. A full queue (16,384 lines) drops the line
+/// the output at most about that long after its request. A full queue (16,384 lines, or 16 MB of them) drops the line
 /// and counts it; the count is logged (event 1013) once the loop catches up. The loop starts with
 /// the first line, so a node that never logs has none. Stopping writes what is queued first.
 /// </summary>
 internal sealed partial class AccessLogWriter(AccessLogOutput output, TimeProvider time, ILogger<AccessLogWriter> logger) : IAsyncDisposable
 {
     internal const int QueueLength = 16_384;
+
+    /// <summary>
+    /// The queue's size in characters (16 MB): a line can be 100 times the usual one (a long path
+    /// and headers, escaped), so a line count alone let a blocked output hold gigabytes.
+    /// </summary>
+    internal const int MaxQueuedChars = 8 * 1024 * 1024;
     internal static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(100);
 
     /// <summary>PIPE_BUF on Linux: the largest write a pipe never interleaves with another writer's.</summary>
@@ -33,6 +39,7 @@ internal sealed partial class AccessLogWriter(AccessLogOutput output, TimeProvid
     private readonly Lock _startLock = new();
     private Task? _loop;
     private long _dropped;
+    private long _queuedChars;
 
     public void Write(string line)
     {
@@ -40,8 +47,14 @@ internal sealed partial class AccessLogWriter(AccessLogOutput output, TimeProvid
         {
             Start();
         }
-        if (!_queue.Writer.TryWrite(line))
+        if (Interlocked.Add(ref _queuedChars, line.Length) > MaxQueuedChars)
         {
+            Interlocked.Add(ref _queuedChars, -line.Length);
+            Interlocked.Increment(ref _dropped);
+        }
+        else if (!_queue.Writer.TryWrite(line))
+        {
+            Interlocked.Add(ref _queuedChars, -line.Length);
             Interlocked.Increment(ref _dropped);
         }
     }
@@ -87,6 +100,7 @@ internal sealed partial class AccessLogWriter(AccessLogOutput output, TimeProvid
             var buffered = 0;
             while (_queue.Reader.TryRead(out var line))
             {
+                Interlocked.Add(ref _queuedChars, -line.Length);
                 var length = Encoding.UTF8.GetByteCount(line) + 1;
                 if (buffered + length > _buffer.Length && buffered > 0)
                 {

@@ -300,6 +300,12 @@ internal static partial class AdminEndpoints
             var given = expiresValue.ValueKind == JsonValueKind.String ? expiresValue.GetString()!.Trim() : "";
             if (TimeSpan.TryParseExact(given, "c", CultureInfo.InvariantCulture, out var span))
             {
+                // Past the last representable time the sum throws: no expiry that far out is meant.
+                if (span > DateTimeOffset.MaxValue - now)
+                {
+                    errors["expires"] = ["a duration that long is past the year 9999; leave expires out to keep the notice until deleted"];
+                    return (text, site, null, errors);
+                }
                 expires = now + span;
             }
             else if (DateTimeOffset.TryParse(given, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))

@@ -13,7 +13,7 @@ namespace EdgeCache.Status;
 /// the one whose routes match the request's host, else the catch-all route's. On the management
 /// listener (<c>/status</c>) it shows every site. Each site by its hosts, its state in words
 /// (<see cref="StatusPageBuilder"/>), its origins as <c>origin 1</c> / <c>backup</c> (never ids or
-/// addresses), the last 24 hours' incidents, and the operators' notices. HTML from
+/// addresses; why one is down on the management listener only), the last 24 hours' incidents, and the operators' notices. HTML from
 /// <c>templates/status.cshtml</c>, JSON (the model) for <c>Accept: application/json</c>.
 /// </summary>
 internal sealed class StatusPage(OriginHealth health, StaleServedCounter staleServed, IncidentLog incidents, NoticeBoard notices,
@@ -35,7 +35,10 @@ internal sealed class StatusPage(OriginHealth health, StaleServedCounter staleSe
             {
                 var hosts = SiteHosts.Of(routes, site.Id);
                 var name = hosts.Count > 0 ? string.Join(", ", hosts) : host ?? (anyNamed ? "every other host" : "every host");
-                return new StatusSiteInput(site, name, hosts, ratios.TryGetValue(site.Id, out var ratio) ? ratio : null,
+                // Why an origin failed is the operators' (an exception's message, a probe path, an
+                // address it may name): the management page shows it, a reader's page only "down".
+                var shownHealth = host is null ? site : site with { Destinations = site.Destinations.Select(d => d with { Reason = null }).ToArray() };
+                return new StatusSiteInput(shownHealth, name, hosts, ratios.TryGetValue(site.Id, out var ratio) ? ratio : null,
                     staleServed.LastHour(site.Id), incidents.Recent(site.Id));
             })
             .ToArray();

@@ -184,6 +184,26 @@ public sealed class AccessLogMiddlewareTests
         Assert.Equal(0, origin.RequestCount);
     }
 
+    [Fact]
+    public async Task AbsoluteFormTargetWithUserInfo_PasswordNotLogged()
+    {
+        var (origin, proxy, log) = await StartAsync("json");
+        await using var _ = origin;
+        await using var __ = proxy;
+
+        var response = await RawHttp.SendAsync(proxy.Client.BaseAddress!,
+            $"GET http://reader:s3cret-pass@{TestProxy.PublicHost}/absolute?page=2 HTTP/1.1\r\nHost: {TestProxy.PublicHost}");
+        using (await proxy.Client.GetAsync("/sentinel"))
+        {
+        }
+        var lines = await log.WaitForAsync(line => line.Contains("/sentinel"), "for the sentinel");
+
+        Assert.Equal(200, response.Status);
+        Assert.Equal(2, lines.Count);
+        Assert.DoesNotContain("s3cret-pass", lines[0]);
+        Assert.Contains("/absolute?page=2", lines[0]);
+    }
+
     private const string HostileTarget = "/x%0D%0Ainjected%22\"q\\u";
     private const string HostileAgent = "evil\" \"agent\\\tx";
 

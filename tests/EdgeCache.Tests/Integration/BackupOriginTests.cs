@@ -39,11 +39,12 @@ public sealed class BackupOriginTests : IAsyncLifetime
         await _backup.DisposeAsync();
     }
 
-    private async Task<JsonElement> Site()
+    /// <param name="management">The management listener's page, which says why an origin is down (the public one does not).</param>
+    private async Task<JsonElement> Site(bool management = false)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/_edge/status");
+        var request = new HttpRequestMessage(HttpMethod.Get, management ? "/status" : "/_edge/status");
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        using var response = await _proxy.Client.SendAsync(request);
+        using var response = await (management ? _proxy.Management : _proxy.Client).SendAsync(request);
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("sites")[0];
     }
 
@@ -95,7 +96,7 @@ public sealed class BackupOriginTests : IAsyncLifetime
             Assert.Equal("EdgeCache; fwd=method; origin=backup", CacheStatus(post));
         }
         Assert.Equal(1, await Metric("edgecache_on_backup{site=\"origin\"}"));
-        var site = await Site();
+        var site = await Site(management: true);
         Assert.False(site.GetProperty("degraded").GetBoolean());
         Assert.Contains(site.GetProperty("origins").EnumerateArray(),
             o => o.GetProperty("name").GetString() == "origin" && !o.GetProperty("up").GetBoolean() && o.GetProperty("reason").GetString()!.Length > 0);

@@ -116,4 +116,33 @@ public sealed class SiteOwnedEntriesTests
         Assert.StartsWith("EdgeCache; hit", hitStatus);
         Assert.Equal(1, a.CountFor("/articles/4"));
     }
+
+    [Fact]
+    public async Task RouteByHeader_SameUrlAnotherCluster_TheOtherClustersEntryNotServedBeforeRouting()
+    {
+        await using var a = await Origin("A");
+        await using var b = await Origin("B");
+        await using var proxy = await TestProxy.StartAsync(null, services: null, extraArgs:
+        [
+            "--ReverseProxy:Routes:main:ClusterId=a",
+            "--ReverseProxy:Routes:main:Match:Path={**all}",
+            "--ReverseProxy:Routes:main:Order=1",
+            "--ReverseProxy:Routes:canary:ClusterId=b",
+            "--ReverseProxy:Routes:canary:Match:Path={**all}",
+            "--ReverseProxy:Routes:canary:Match:Headers:0:Name=X-Canary",
+            "--ReverseProxy:Routes:canary:Match:Headers:0:Values:0=1",
+            "--ReverseProxy:Clusters:a:Destinations:d1:Address=" + a.Address,
+            "--ReverseProxy:Clusters:b:Destinations:d1:Address=" + b.Address,
+        ]);
+        Assert.Equal("A's /articles/4", (await Get(proxy, "/articles/4")).Body);
+        Assert.StartsWith("EdgeCache; hit", (await Get(proxy, "/articles/4")).CacheStatus);
+
+        // The same URL, which the routes give to cluster b.
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/articles/4");
+        request.Headers.Add("X-Canary", "1");
+        using var response = await proxy.Client.SendAsync(request);
+
+        Assert.Equal("B's /articles/4", await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, b.CountFor("/articles/4"));
+    }
 }

@@ -234,6 +234,28 @@ public sealed class StatusPageTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PublicListener_OriginDown_NoFailureReason_ManagementListenerHasIt()
+    {
+        var (a, b) = (await Origin("from a"), await Origin("from b"));
+        await using var proxy = await Proxy(reverseProxy: Site("newsroom", News, ("alpha", a, false), ("beta", b, false)));
+        var port = b.Address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        await b.StopAsync();
+        await WaitForState(proxy, News, "some-down");
+        var html = await Html(proxy.Client, "/_edge/status", News);
+        var json = await Json(proxy.Client, "/_edge/status", News);
+        var management = await Html(proxy.Management, "/status");
+
+        Assert.Matches(@"<td>origin 2</td><td><span class=""down"">down</span> for [^()<]+ \(since \d\d:\d\d UTC\)</td>", html);
+        Assert.DoesNotContain("probes in a row", html);
+        Assert.DoesNotContain(port, html);
+        Assert.DoesNotContain(port, json.GetRawText());
+        Assert.All(json.GetProperty("sites")[0].GetProperty("origins").EnumerateArray(),
+            origin => Assert.Equal(JsonValueKind.Null, origin.GetProperty("reason").ValueKind));
+        Assert.Contains("probes in a row", management);
+    }
+
+    [Fact]
     public async Task PublicListener_HostWithoutASite_NoOtherSitesStatus()
     {
         var origin = await Origin();

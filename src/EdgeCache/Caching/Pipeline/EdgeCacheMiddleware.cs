@@ -20,7 +20,8 @@ namespace EdgeCache.Caching.Pipeline;
 /// 2. Rule; a bypass                            → on, with a context saying so.
 /// 3. Key (no string), memory probe, variant.
 /// 4. Decide (entries a routed request of the current proxy configuration was served, so their
-///    site is known and still the site of this URL): Hit, StaleOriginDown, StaleOriginFailing → answered here.
+///    site is known and still the site of this URL; none while routes match on headers or query
+///    parameters, which can give one URL to two sites): Hit, StaleOriginDown, StaleOriginFailing → answered here.
 /// 5. Anything else                             → on, with a <see cref="CacheRequestContext"/> carrying
 ///                                                rule, facts, key and what memory held.
 /// </code>
@@ -89,10 +90,11 @@ internal sealed class EdgeCacheMiddleware(RequestDelegate next, RuleSetProvider 
         // Step 4: answered here when the entry's site is known under the configuration in effect and
         // the decision is a hit or stale-while-down. Read before routing: a configuration applied
         // meanwhile makes the routed request's note of the site stale, never wrong.
-        var generation = configGeneration.Current;
+        var config = configGeneration.Snapshot;
+        var generation = config.Generation;
         var item = primary?.Entry.Kind == CacheEntryKind.VaryMarker ? variant : primary;
         // A stored error answer goes to the routed step, where an HTML reader may get it branded.
-        if (item?.SiteAt(generation) is { } site && item.Entry.StatusCode < StatusCodes.Status400BadRequest && !facts.Reload && !background)
+        if (config.UrlDecidesSite && item?.SiteAt(generation) is { } site && item.Entry.StatusCode < StatusCodes.Status400BadRequest && !facts.Reload && !background)
         {
             var now = time.GetUtcNow();
             var entry = item.Entry;
