@@ -283,6 +283,11 @@ internal static partial class AdminEndpoints
         {
             errors["text"] = [$"at most {Status.NoticeBoard.MaxTextLength} characters ({text.Length} given)"];
         }
+        else if (text.Any(char.IsControl))
+        {
+            // One line of plain text for readers; a line break or a terminal escape would only reach the logs.
+            errors["text"] = ["one line of plain text: no control characters (line breaks, tabs, escapes)"];
+        }
         if (body.TryGetProperty("site", out var siteValue) && siteValue.ValueKind != JsonValueKind.Null)
         {
             var host = siteValue.ValueKind == JsonValueKind.String ? siteValue.GetString()!.Trim().ToLowerInvariant() : "";

@@ -94,6 +94,8 @@ public sealed class NoticeEndpointsTests : IAsyncLifetime
     [InlineData("""{"text":"x","expires":"2001-01-01T00:00:00Z"}""", "expires")]
     [InlineData("""{"text":"x","expires":"-01:00:00"}""", "expires")]
     [InlineData("""{"text":"x","expires":"10675199.02:48:05.4775807"}""", "expires")]
+    [InlineData("""{"text":"Back soon\r\nfake log line"}""", "text")]
+    [InlineData("""{"text":"\u001b[31mred"}""", "text")]
     public async Task BadField_400NamingIt(string json, string field)
     {
         var (status, body) = await Send(HttpMethod.Post, "/admin/notice", json);
