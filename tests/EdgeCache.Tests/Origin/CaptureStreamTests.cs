@@ -3,6 +3,11 @@ using Microsoft.AspNetCore.Http;
 
 namespace EdgeCache.Tests.Origin;
 
+/// <summary>
+/// The capture pool's budget is process-wide: these run alone, so that the proxies of other tests
+/// running meanwhile cannot take part of the budget they measure.
+/// </summary>
+[Collection(nameof(CapturePoolCollection))]
 public sealed class CaptureStreamTests
 {
     private const long MaxObjectBytes = 8 * 1024 * 1024;
@@ -50,3 +55,6 @@ public sealed class CaptureStreamTests
         Assert.Equal(0, capture.BufferedBytes);
     }
 }
+
+[CollectionDefinition(nameof(CapturePoolCollection), DisableParallelization = true)]
+public sealed class CapturePoolCollection;
