@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
@@ -103,7 +104,7 @@ public abstract class SharedTierTests : IAsyncLifetime
     public async Task PurgeUrlOnA_BMissesWithinASecond()
     {
         await FetchOnA("/p");
-        await _b.Client.GetStringAsync("/p"); // now in B's memory tier too
+        await Eventually(async () => CacheStatus(await _b.Client.GetAsync("/p")).Contains("hit"), "B holding /p"); // in B's memory tier too
 
         await Purge(_a, $$"""{"url":"{{Url("/p")}}"}""");
         var watch = Stopwatch.StartNew();
@@ -132,10 +133,18 @@ public abstract class SharedTierTests : IAsyncLifetime
     public async Task SoftPurge_ThenOriginDown_StillServedStale()
     {
         await FetchOnA("/soft");
-        await _b.Client.GetStringAsync("/soft");
+        // B holds its copy before the purge: a purge message that arrives before B's own store of
+        // the page cannot mark it (it is not there yet), and B would rightly go on serving it.
+        await Eventually(async () => CacheStatus(await _b.Client.GetAsync("/soft")).Contains("hit"), "B holding /soft");
 
         await Purge(_a, $$"""{"url":"{{Url("/soft")}}","soft":true}""");
-        await _origin.StopAsync();
+        // The origin failing rather than stopped: a stopped origin's port may be taken by an origin
+        // another test starts meanwhile, which would answer B with a fresh page.
+        _origin.Respond(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return Task.CompletedTask;
+        });
 
         // Before the purge reached B, B answers from its fresh memory copy; after, the stale copy stands in.
         await Eventually(async () => CacheStatus(await _b.Client.GetAsync("/soft")).Contains("fwd=stale"), "B treating its copy as stale");
