@@ -54,6 +54,19 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
         var errors = new List<string>();
         bool validate = false, demo = false, help = false, version = false;
         string? configFile = null, contentRoot = null;
+
+        // A switch's value: after '=' or the next argument; a following switch is not a value (the
+        // configuration provider would take it as one, or silently drop a last switch).
+        string? TakeValue(string name, string? inline, ref int i)
+        {
+            var value = inline ?? (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null);
+            if (string.IsNullOrWhiteSpace(value))
+            {
+                errors.Add($"{name}: needs a value, e.g. {name} {Example(name)}");
+                return null;
+            }
+            return value;
+        }
         for (var i = 0; i < args.Length; i++)
         {
             var arg = args[i];
@@ -81,12 +94,12 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
             }
             if (Locations.Contains(name, StringComparer.OrdinalIgnoreCase))
             {
-                var value = eq > 0 ? arg[(eq + 1)..] : i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null;
-                if (string.IsNullOrWhiteSpace(value))
+                var value = TakeValue(name, eq > 0 ? arg[(eq + 1)..] : null, ref i);
+                if (value is null)
                 {
-                    errors.Add($"{name}: needs a value, e.g. {name} {Example(name)}");
+                    continue;
                 }
-                else if (name.Equals("--config", StringComparison.OrdinalIgnoreCase))
+                if (name.Equals("--config", StringComparison.OrdinalIgnoreCase))
                 {
                     configFile = value;
                 }
@@ -111,13 +124,8 @@ internal sealed record CommandLine(string[] ConfigurationArgs, bool ValidateOnly
             passed.Add(arg);
             if (Switches.ContainsKey(name))
             {
-                // The provider would take a following switch as the value, or silently drop a last one.
-                var value = eq > 0 ? arg[(eq + 1)..] : i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal) ? args[++i] : null;
-                if (string.IsNullOrWhiteSpace(value))
-                {
-                    errors.Add($"{name}: needs a value, e.g. {name} {Example(name)}");
-                }
-                else if (eq < 0)
+                var value = TakeValue(name, eq > 0 ? arg[(eq + 1)..] : null, ref i);
+                if (value is not null && eq < 0)
                 {
                     passed.Add(value);
                 }
