@@ -112,6 +112,46 @@ public sealed class NeverSharedTests : IAsyncLifetime
         Assert.Empty(CacheFilesContaining(proxy, "page for user"));
     }
 
+    [Fact]
+    public async Task Coalescing_CompressiblePrivatePage_ReadersAcceptingBrAndGzip_EachGetsOnlyTheirOwn()
+    {
+        // Compression happens when an answer is stored: a private page, large and HTML, must neither
+        // be stored to be compressed nor reach another reader in any encoding.
+        var filler = string.Concat(Enumerable.Repeat("<p>Your orders, your addresses, your saved articles.</p>", 80));
+        _origin.Respond(async context =>
+        {
+            var user = context.Request.Cookies["session"] ?? "anonymous";
+            await Task.Delay(200);
+            context.Response.ContentType = "text/html; charset=utf-8";
+            context.Response.Headers.CacheControl = "private, max-age=60";
+            await context.Response.WriteAsync($"<h1>page for {user}</h1>{filler}");
+        });
+        await using var proxy = await TestProxy.StartAsync(_origin.Address);
+
+        var readers = Enumerable.Range(0, 20).Select(async i =>
+        {
+            var user = $"user{i:00}";
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/account/orders");
+            request.Headers.Add("Cookie", "session=" + user);
+            request.Headers.TryAddWithoutValidation("Accept-Encoding", i % 2 == 0 ? "br, gzip" : "gzip");
+            using var response = await proxy.Client.SendAsync(request);
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            Stream body = new MemoryStream(bytes);
+            body = response.Content.Headers.ContentEncoding.FirstOrDefault() switch
+            {
+                "br" => new System.IO.Compression.BrotliStream(body, System.IO.Compression.CompressionMode.Decompress),
+                "gzip" => new System.IO.Compression.GZipStream(body, System.IO.Compression.CompressionMode.Decompress),
+                _ => body,
+            };
+            var html = await new StreamReader(body).ReadToEndAsync();
+            return html.StartsWith($"<h1>page for {user}</h1>", StringComparison.Ordinal) ? 0 : 1;
+        });
+
+        Assert.Equal(0, (await Task.WhenAll(readers)).Sum());
+        Assert.Equal(20, _origin.CountFor("/account/orders"));
+        Assert.Empty(CacheFilesContaining(proxy, "Your orders"));
+    }
+
     [Theory]
     [InlineData(500)]
     [InlineData(503)]
