@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Memory of a Release EdgeCache; needs only python3 and curl; everything on 127.0.0.1.
-#   tests/load/memory.sh [PAGES]   # default 10000: N distinct 16 KB pages in the memory tier,
-#                                  # prints idle RSS, loaded RSS and the ratio to the stored bytes
+#   tests/load/memory.sh [PAGES]   # default 10000: N distinct 16 KB pages in the memory tier with
+#                                  # their Brotli and gzip forms (prose-like pages, /t/N of
+#                                  # origin16k.py; PAGE=p for the older one-paragraph
+#                                  # filler pages); prints idle RSS, loaded RSS and the ratio of the
+#                                  # growth to the bodies and to every stored byte (the tier's own count)
 #   tests/load/memory.sh bounds [URLS] [DOWNLOADS]
 #       # issue 15: memory tier capped at 20 MB (MEMORY_MB), disk off; ROUNDS (default 3) of: a
 #       # flood of URLS (default 100000) new distinct ~1,000-character URLs of 16 KB pages, then
@@ -24,7 +27,7 @@ origin_port=${ORIGIN_PORT:-9180}
 port=${EDGECACHE_PORT:-9181}
 management_port=${MANAGEMENT_PORT:-9182}
 work=$(mktemp -d)
-if [[ $mode == pages ]]; then max_bytes=$((pages * 20000 + 64 * 1024 * 1024)); else max_bytes=$((memory_mb * 1024 * 1024)); fi
+if [[ $mode == pages ]]; then max_bytes=$((pages * 40000 + 64 * 1024 * 1024)); else max_bytes=$((memory_mb * 1024 * 1024)); fi
 dotnet build "$repo/src/EdgeCache" -c Release -v q -nologo >/dev/null
 python3 "$repo/tests/load/origin16k.py" "$origin_port" & origin=$!
 (cd "$work" && exec env ${EDGE_ENV:-} dotnet "$repo/src/EdgeCache/bin/Release/net10.0/EdgeCache.dll" \
@@ -51,14 +54,21 @@ idle=$(rss)
 echo "idle: $(gc)"
 
 if [[ $mode == pages ]]; then
-    curl -s -o /dev/null "http://127.0.0.1:$port/p/[0-$((pages - 1))]"
-    curl -s -o /dev/null "http://127.0.0.1:$port/p/[0-$((pages - 1))]"   # second pass: all hits
+    page=${PAGE:-t}
+    curl -s -o /dev/null "http://127.0.0.1:$port/$page/[0-$((pages - 1))]"
+    curl -s -o /dev/null -H 'Accept-Encoding: br' "http://127.0.0.1:$port/$page/[0-$((pages - 1))]"   # second pass: all hits
     sleep 2
     loaded=$(rss)
-    stored=$((pages * 16384))
-    awk -v i="$idle" -v l="$loaded" -v s="$stored" -v n="$pages" 'BEGIN {
-        printf "pages %d, bodies %.1f MB; idle RSS %.0f MB; loaded RSS %.0f MB; (loaded - idle) / bodies = %.2f\n",
-            n, s / 1e6, i / 1e6, l / 1e6, (l - i) / s }'
+    bodies=$((pages * 16384))
+    metrics=$(curl -s "http://127.0.0.1:$management_port/metrics")
+    tier=$(awk '/^edgecache_cache_bytes\{tier="memory"\}/ { printf "%.0f", $2 }' <<<"$metrics")
+    evicted=$(awk '/^edgecache_evictions_total\{tier="memory"\}/ { printf "%.0f", $2 }' <<<"$metrics")
+    [[ ${evicted:-0} == 0 ]] || echo "WARNING: $evicted entries evicted (the tier bound, $max_bytes bytes, is too small for the figure)"
+    echo "after: $(gc)"
+    awk -v i="$idle" -v l="$loaded" -v b="$bodies" -v s="$tier" -v n="$pages" 'BEGIN {
+        printf "pages %d, bodies %.1f MB, stored with headers and encoded forms %.1f MB (edgecache_cache_bytes); idle RSS %.0f MB; loaded RSS %.0f MB\n",
+            n, b / 1e6, s / 1e6, i / 1e6, l / 1e6
+        printf "(loaded - idle) / bodies = %.2f; (loaded - idle) / stored = %.2f\n", (l - i) / b, (l - i) / s }'
     exit 0
 fi
 

@@ -37,7 +37,7 @@ internal sealed class StoreCompressor(IOptionsMonitor<CompressionOptions> option
         var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(body.Length));
         try
         {
-            if (!BrotliEncoder.TryCompress(body, buffer, out var written, Math.Clamp(quality, 0, 11), 22) || written >= body.Length)
+            if (!BrotliEncoder.TryCompress(body, buffer, out var written, Math.Clamp(quality, 0, 11), WindowBits(body.Length)) || written >= body.Length)
             {
                 return null;
             }
@@ -50,6 +50,14 @@ internal sealed class StoreCompressor(IOptionsMonitor<CompressionOptions> option
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    /// <summary>
+    /// The smallest Brotli window (RFC 7932 9.1: 2^bits - 16 bytes, 10 to 24 bits) that holds the
+    /// whole body: a larger one compresses it no better, but the encoder allocates its ring buffer
+    /// and hash tables for it (at 22 bits, megabytes per page, which the native allocator then keeps)
+    /// and every reader's decoder reserves the window it names.
+    /// </summary>
+    internal static int WindowBits(int length) => Math.Clamp(System.Numerics.BitOperations.Log2((uint)length + 15) + 1, 10, 24);
 
     internal static byte[]? Gzip(ReadOnlySpan<byte> body, int level, int identityLength)
     {

@@ -38,6 +38,44 @@ public sealed class StoreCompressorTests
         Assert.Equal("\"v1\"", entry.ETag);
     }
 
+    [Theory]
+    [InlineData(1024, 11)]
+    [InlineData(16_384, 15)]
+    [InlineData(16_368, 14)]
+    [InlineData(8 * 1024 * 1024, 24)]
+    public void Compress_BrotliForm_NamesTheSmallestWindowHoldingThePage(int length, int expectedBits)
+    {
+        var page = new byte[length];
+        for (var i = 0; i < page.Length; i++)
+        {
+            page[i] = Html[i % Html.Length];
+        }
+
+        var entry = Compressor().Compress(Entry(page), HtmlHeaders());
+
+        var brotli = entry.Encodings[0].Body.ToArray();
+        Assert.Equal(expectedBits, BrotliWindowBits(brotli));
+        Assert.True((1 << expectedBits) - 16 >= length, "the window holds the whole page");
+        Assert.Equal(page, Decode(new BrotliStream(new MemoryStream(brotli), CompressionMode.Decompress)));
+    }
+
+    /// <summary>WBITS from a Brotli stream header (RFC 7932 9.1), read least significant bit first.</summary>
+    private static int BrotliWindowBits(byte[] stream)
+    {
+        var bits = stream[0] | (stream[1] << 8);
+        if ((bits & 1) == 0)
+        {
+            return 16;
+        }
+        var n = (bits >> 1) & 7;
+        if (n != 0)
+        {
+            return 17 + n;
+        }
+        var m = (bits >> 4) & 7;
+        return m == 0 ? 17 : 8 + m;
+    }
+
     [Fact]
     public void Compress_IncompressibleBody_NoFormKept()
     {
