@@ -92,8 +92,32 @@ public sealed class TlsCertificateRenewalTests : IAsyncLifetime
         Assert.Equal("secure page", await after.Content.ReadAsStringAsync());
         Assert.StartsWith("EdgeCache; hit", CacheStatus(after));
         Assert.Equal(1, _origin.CountFor("/renewal"));
+        // HTTP/2 by ALPN on the same endpoint, with the new certificate.
+        using var h2 = ClientFor(port);
+        using var overH2 = await h2.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/renewal") { Version = HttpVersion.Version20, VersionPolicy = HttpVersionPolicy.RequestVersionExact });
+        Assert.Equal(HttpVersion.Version20, overH2.Version);
+        Assert.StartsWith("EdgeCache; hit", CacheStatus(overH2));
         // Kestrel's own account of it: the endpoint rebound on the same address.
         Assert.Contains(_log.Entries, e => e.Category == KestrelCategory && e.Message.Contains($"Starting the following endpoints: 'https://127.0.0.1:{port}'"));
+    }
+
+    [Fact]
+    public async Task SettingsFileEdited_CertificatePathPointsAtNewFiles_KestrelRebindsThroughTheCheckedSettingsFile()
+    {
+        using var a = TestCertificates.Create("A");
+        using var b = TestCertificates.Create("B");
+        await WritePemAsync(a);
+        var renewed = TempDirectory.Create("edgecache-renewed");
+        await WritePemAsync(b, renewed);
+        var port = TestCertificates.FreePort();
+        await using var proxy = await StartWithSettingsAsync(PemSettings(port), "--Logging:LogLevel:EdgeCache.Configuration=Information");
+        Assert.Equal(a.Thumbprint, await TestCertificates.ServedThumbprintAsync(port));
+
+        // EdgeCache's checked settings file publishes the change; Kestrel's own configuration reload takes it.
+        await File.WriteAllTextAsync(Path.Combine(_dir, "appsettings.json"), PemSettings(port).Replace(_dir, renewed));
+
+        await _log.WaitForAsync(global::EdgeCache.Diagnostics.EventIds.ConfigReloaded, timeout: TimeSpan.FromSeconds(15));
+        await TestCertificates.WaitUntilServedAsync(port, b.Thumbprint, "the settings file pointed at the new files");
     }
 
     [Fact]
@@ -282,23 +306,28 @@ public sealed class TlsCertificateRenewalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task UrlsForm_IsNotReloaded_ItsCertificateIsNotEvenWatched()
+    public async Task UrlsForm_CertificateFileChanged_KestrelNoticesButTheListenerKeepsTheOldCertificate()
     {
         using var a = TestCertificates.Create("A");
+        using var b = TestCertificates.Create("B");
         await WritePemAsync(a);
         await using var proxy = await TestProxy.StartAsync(_origin.Address, services => services.AddSingleton<ILoggerProvider>(_log), extraArgs:
         [
             "--urls", "https://127.0.0.1:0",
             "--Kestrel:Certificates:Default:Path=" + Cert,
             "--Kestrel:Certificates:Default:KeyPath=" + Key,
-            "--Logging:LogLevel:Microsoft.AspNetCore.Server.Kestrel.Core.Internal.CertificatePathWatcher=Debug",
+            $"--Logging:LogLevel:{KestrelCategory}=Debug",
         ]);
-        Assert.Equal(a.Thumbprint, await TestCertificates.ServedThumbprintAsync(proxy.Client.BaseAddress!.Port));
+        var port = proxy.Client.BaseAddress!.Port;
+        Assert.Equal(a.Thumbprint, await TestCertificates.ServedThumbprintAsync(port));
 
-        // Kestrel watches the default certificate's file, but only endpoints under Kestrel:Endpoints
-        // are ever rebound: an --urls listener keeps the certificate it started with.
-        Assert.Contains(_log.Entries, e => e.EventId.Name == "CreatedFileWatcher");
-        Assert.DoesNotContain(_log.Entries, e => e.Message.Contains("Overriding address"));
+        await WritePemAsync(b);
+
+        // Kestrel sees the file change and reloads its configuration, but only endpoints under
+        // Kestrel:Endpoints are ever rebound: an --urls listener keeps the certificate it started with.
+        await _log.WaitForAsync(0, m => m.Contains("Config reload token fired"), TimeSpan.FromSeconds(15));
+        Assert.DoesNotContain(_log.Entries, e => e.Message.Contains("Stopping the following endpoints"));
+        Assert.Equal(a.Thumbprint, await TestCertificates.ServedThumbprintAsync(port));
     }
 
     /// <summary>
