@@ -57,6 +57,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
 
     private bool PriorKnowledgeOnly(Uri address) =>
         address.Scheme == Uri.UriSchemeHttp && _priorKnowledgeOnly.Any(endpoint => endpoint.IPEndPoint?.Port == address.Port);
+
     public Uri ManagementAddress => new(Management.Urls.First());
 
     /// <summary>Reads and validates the configuration; throws <see cref="ConfigurationException"/> listing every error.</summary>
