@@ -16,6 +16,7 @@ using EdgeCache.Metrics;
 using EdgeCache.Origin;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -31,12 +32,15 @@ namespace EdgeCache.Hosting;
 /// </summary>
 internal sealed class EdgeCacheHost : IAsyncDisposable
 {
-    private EdgeCacheHost(WebApplication proxy, WebApplication management, DemoOrigin? demo)
+    private EdgeCacheHost(WebApplication proxy, WebApplication management, DemoOrigin? demo, IReadOnlyCollection<ListenOptions> priorKnowledgeOnly)
     {
         Proxy = proxy;
         Management = management;
         Demo = demo;
+        _priorKnowledgeOnly = priorKnowledgeOnly;
     }
+
+    private readonly IReadOnlyCollection<ListenOptions> _priorKnowledgeOnly;
 
     public WebApplication Proxy { get; }
     public WebApplication Management { get; }
@@ -44,8 +48,16 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
 
     public IServiceProvider Services => Proxy.Services;
 
-    /// <summary>The first address the proxy listens on (known after start).</summary>
-    public Uri ProxyAddress => new(Proxy.Urls.First());
+    /// <summary>
+    /// The first address the proxy listens on that speaks HTTP/1.1 (known after start): warming sends
+    /// its requests there. A cleartext HTTP/2-only endpoint (h2c, <c>"Protocols": "Http2"</c> on an
+    /// <c>http://</c> URL) answers only clients that start with HTTP/2, so it is passed over.
+    /// </summary>
+    public Uri ProxyAddress => Proxy.Urls.Select(url => new Uri(url)).OrderBy(PriorKnowledgeOnly).First();
+
+    private bool PriorKnowledgeOnly(Uri address) =>
+        address.Scheme == Uri.UriSchemeHttp && _priorKnowledgeOnly.Any(endpoint => endpoint.IPEndPoint?.Port == address.Port);
+
     public Uri ManagementAddress => new(Management.Urls.First());
 
     /// <summary>Reads and validates the configuration; throws <see cref="ConfigurationException"/> listing every error.</summary>
@@ -91,6 +103,21 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
         // every cluster), and Kestrel, which refuses non-ASCII values by default (a 500 for every
         // reader of such an entry), writes each char back as that byte. YARP's own advice for proxies.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ResponseHeaderEncodingSelector = static _ => Encoding.Latin1);
+        // The Kestrel:Endpoints that speak only cleartext HTTP/2 (h2c): not the address warming uses.
+        var priorKnowledgeOnly = new System.Collections.Concurrent.ConcurrentBag<ListenOptions>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            foreach (var endpoint in configuration.GetSection("Kestrel:Endpoints").GetChildren())
+            {
+                kestrel.ConfigurationLoader?.Endpoint(endpoint.Key, configured =>
+                {
+                    if (!configured.IsHttps && configured.ListenOptions.Protocols == HttpProtocols.Http2)
+                    {
+                        priorKnowledgeOnly.Add(configured.ListenOptions);
+                    }
+                });
+            }
+        });
 
         var services = builder.Services;
         if (!NamedAtInformation(configuration, RequestLogCategory))
@@ -169,7 +196,7 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
 
         var demo = commandLine.DemoOrigin ? new DemoOrigin(DemoOrigin.DefaultUrl) : null;
         var management = BuildManagement(options, builder.Environment.ContentRootPath, proxy);
-        return new EdgeCacheHost(proxy, management, demo);
+        return new EdgeCacheHost(proxy, management, demo, priorKnowledgeOnly);
     }
 
     /// <summary>
@@ -244,6 +271,9 @@ internal sealed class EdgeCacheHost : IAsyncDisposable
             builder.Configuration.Sources.Remove(file);
         }
         builder.WebHost.UseUrls(options.ManagementUrls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        // Nor the public listener's Kestrel section from environment variables (Kestrel__Endpoints__...):
+        // the management listener is ManagementUrls alone.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Configure(new ConfigurationBuilder().Build(), reloadOnChange: false));
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(proxy.Services.GetRequiredService<ILoggerFactory>());
         var app = builder.Build();
