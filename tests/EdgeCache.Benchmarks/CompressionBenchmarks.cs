@@ -22,7 +22,7 @@ public class CompressionBenchmarks
     private static readonly StringValues BrowserField = "gzip, deflate, br, zstd";
     private byte[] _page = [];
 
-    [Params(1, 4, 5, 6, 9, 11)]
+    [Params(1, 4, 5, 6, 7, 9, 11)]
     public int Level { get; set; }
 
     [GlobalSetup]

@@ -53,9 +53,8 @@ internal sealed class StoreCompressor(IOptionsMonitor<CompressionOptions> option
 
     /// <summary>
     /// The smallest Brotli window (RFC 7932 9.1: 2^bits - 16 bytes, 10 to 24 bits) that holds the
-    /// whole body: a larger one compresses it no better, but the encoder allocates its ring buffer
-    /// and hash tables for it (at 22 bits, megabytes per page, which the native allocator then keeps)
-    /// and every reader's decoder reserves the window it names.
+    /// whole body: a larger one compresses it no better, while the encoder sizes its ring buffer for
+    /// the window it is given and the stream header tells every reader's decoder to be ready for it.
     /// </summary>
     internal static int WindowBits(int length) => Math.Clamp(System.Numerics.BitOperations.Log2((uint)length + 15) + 1, 10, 24);
 

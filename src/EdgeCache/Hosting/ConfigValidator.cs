@@ -230,7 +230,7 @@ internal static class ConfigValidator
         }
         if (compression.GzipLevel is < 0 or > 9)
         {
-            errors.Add($"EdgeCache:Compression:GzipLevel: {compression.GzipLevel} is out of range; use 0 to 9, e.g. 6");
+            errors.Add($"EdgeCache:Compression:GzipLevel: {compression.GzipLevel} is out of range; use 0 to 9, e.g. 7");
         }
         for (var i = 0; i < (compression.Types?.Count ?? 0); i++)
         {
