@@ -65,7 +65,8 @@ for run in $(seq 1 "$runs"); do
     out=${OUT_TSV:-$run_dir/results.tsv}
     [ "$runs" = 1 ] || out="${out%.tsv}-$run.tsv"
     echo "== run $run of $runs ($mode), $(date -u +%Y-%m-%dT%H:%MZ)"
-    OUT_TSV="$out" "$bench/compare.sh" | tee /dev/stderr | grep ' rps edgecache/' >>"$ratios" || true
+    OUT_TSV="$out" "$bench/compare.sh" 2>&1 | tee "${out%.tsv}.log"
+    grep ' rps edgecache/' "${out%.tsv}.log" >>"$ratios" || true
 done
 if [ "$runs" -gt 1 ]; then
     echo "== medians of $runs runs ($mode)"
