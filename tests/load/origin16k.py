@@ -39,8 +39,8 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path.startswith("/p/"):
             body = (b"<!doctype html><title>%s</title>" % self.path.encode() + FILLER)[:16384]
             cc = "public, max-age=86400"
-        elif self.path.startswith("/t/"):
-            body, cc = prose(int(self.path[3:] or 0)), "public, max-age=86400"
+        elif self.path.startswith("/t/") and self.path[3:].isdigit():
+            body, cc = prose(int(self.path[3:])), "public, max-age=86400"
         elif self.path.startswith("/big/"):
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")

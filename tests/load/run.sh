@@ -8,7 +8,7 @@
 #   RUNS=3 tests/load/run.sh     # three runs, then the median of each ratio
 # EdgeCache listens on http://127.0.0.1:$EDGECACHE_PORT (8080) and, with the certificate the harness
 # made for nginx, on https://127.0.0.1:$EDGECACHE_TLS_PORT (8443); the harness gets both
-# (EDGECACHE_URL, EDGECACHE_TLS_URL) and GZIP=1 (set GZIP=0 or TLS_PORT= to leave a scenario out).
+# (EDGECACHE_URL, EDGECACHE_TLS_URL) and GZIP=1 (GZIP=0 or EDGECACHE_TLS_PORT= leaves a scenario out).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 bench=${BENCH_DIR:-$repo/../shared/bench}
@@ -23,10 +23,18 @@ tls_dir=$run_dir/nginx/tls
 export BENCH_RUN_DIR=$run_dir GZIP=${GZIP:-1}
 mkdir -p "$run_dir"
 
+edge=""
+ratios=$(mktemp)
+cache_dir=$(mktemp -d)
+cleanup() {
+    [ -z "$edge" ] || { kill "$edge" 2>/dev/null; wait "$edge" 2>/dev/null; } || true
+    rm -rf "$cache_dir" "$ratios"
+    "$bench/peers-down.sh" || true
+}
+trap cleanup EXIT
 "$bench/peers-up.sh"
 
 dotnet build "$repo/src/EdgeCache" -c Release -v q -nologo >/dev/null
-cache_dir=$(mktemp -d)
 app="$repo/src/EdgeCache/bin/Release/net10.0/EdgeCache.dll"
 urls="http://127.0.0.1:$port"
 args=(--urls "$urls" --management-urls http://127.0.0.1:0 --cache-dir "$cache_dir" --Logging:LogLevel:Default=Warning)
@@ -45,22 +53,16 @@ else
 fi
 (cd "$run_dir" && exec dotnet "$app" "${args[@]}") >"$run_dir/edgecache.log" 2>&1 &
 edge=$!
-cleanup() {
-    kill "$edge" 2>/dev/null || true
-    wait "$edge" 2>/dev/null || true
-    rm -rf "$cache_dir"
-    "$bench/peers-down.sh" || true
-}
-trap cleanup EXIT
 
+ready=0
 for _ in $(seq 1 100); do
-    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/health" && break
-    kill -0 "$edge" 2>/dev/null || { cat "$run_dir/edgecache.log" >&2; exit 1; }
+    curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$port/health" && { ready=1; break; }
+    kill -0 "$edge" 2>/dev/null || break
     sleep 0.2
 done
+[ "$ready" = 1 ] || { echo "run.sh: EdgeCache did not answer on port $port" >&2; cat "$run_dir/edgecache.log" >&2; exit 1; }
 
 export EDGECACHE_URL="http://127.0.0.1:$port"
-ratios=$(mktemp)
 for run in $(seq 1 "$runs"); do
     out=${OUT_TSV:-$run_dir/results.tsv}
     [ "$runs" = 1 ] || out="${out%.tsv}-$run.tsv"
@@ -76,4 +78,3 @@ if [ "$runs" -gt 1 ]; then
         END { for (k in n) { c = n[k]; for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (v[k, j] < v[k, i]) { t = v[k, i]; v[k, i] = v[k, j]; v[k, j] = t }
               m = (c % 2) ? v[k, (c + 1) / 2] : (v[k, c / 2] + v[k, c / 2 + 1]) / 2; printf "%s = %.2f (median of %d)\n", k, m, c } }' | sort
 fi
-rm -f "$ratios"

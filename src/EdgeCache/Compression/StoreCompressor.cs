@@ -55,6 +55,7 @@ internal sealed class StoreCompressor(IOptionsMonitor<CompressionOptions> option
     /// The smallest Brotli window (RFC 7932 9.1: 2^bits - 16 bytes, 10 to 24 bits) that holds the
     /// whole body: a larger one compresses it no better, while the encoder sizes its ring buffer for
     /// the window it is given and the stream header tells every reader's decoder to be ready for it.
+    /// (At qualities 0, 1 and 10 and up the encoder may raise it on its own; any window decodes.)
     /// </summary>
     internal static int WindowBits(int length) => Math.Clamp(System.Numerics.BitOperations.Log2((uint)length + 15) + 1, 10, 24);
 

@@ -42,6 +42,7 @@ public sealed class StoreCompressorTests
     [InlineData(1024, 11)]
     [InlineData(16_384, 15)]
     [InlineData(16_368, 14)]
+    [InlineData(16_369, 15)]
     [InlineData(8 * 1024 * 1024, 24)]
     public void Compress_BrotliForm_NamesTheSmallestWindowHoldingThePage(int length, int expectedBits)
     {
